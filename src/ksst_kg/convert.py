@@ -1,0 +1,532 @@
+"""Turn checked records into RDF triples (stage two of the pipeline).
+
+Every fact a record states becomes the direct triple *and* a `ksst:Claim` naming its sources, so a
+reader can ask both "what is the end date?" and "who says so?". Each record file converts on its own into
+a `Chunk`, which is what makes incremental rebuilds and per-file error messages possible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from .errors import RecordError
+from .namespaces import DCTERMS, KG, KSST, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, WD, XSD
+from .records import Dataset, Edition, Fact
+
+Term = NamedNode | Literal
+
+RDF_TYPE = NamedNode(RDF + "type")
+MODES = {
+    "in-person": SCHEMA + "OfflineEventAttendanceMode",
+    "hybrid": SCHEMA + "MixedEventAttendanceMode",
+    "online": SCHEMA + "OnlineEventAttendanceMode",
+}
+CONCEPT_TYPES = {"edition-roles": PROV + "Role", "posts": ORG + "Role"}
+
+
+def iri(text: str) -> NamedNode:
+    return NamedNode(text)
+
+
+def kg(path: str) -> NamedNode:
+    return NamedNode(KG + path)
+
+
+def ksst(name: str) -> NamedNode:
+    return NamedNode(KSST + name)
+
+
+def typed(value: Any, datatype: str) -> Literal:
+    return Literal(str(value), datatype=NamedNode(XSD + datatype))
+
+
+def en(text: str) -> Literal:
+    return Literal(" ".join(text.split()), language="en")
+
+
+def ind(text: str) -> Literal:
+    return Literal(" ".join(text.split()), language="id")
+
+
+def plain(text: str) -> Literal:
+    return Literal(" ".join(text.split()))
+
+
+def concept(scheme: str, ident: str) -> NamedNode:
+    return kg(f"concept/{scheme}/{ident}")
+
+
+def claim_iri(subject: NamedNode, predicate: NamedNode, obj: Term) -> NamedNode:
+    """Stable claim IRI: the subject IRI plus a short hash of predicate and object."""
+    digest = hashlib.sha1(f"{predicate} {obj}".encode()).hexdigest()[:12]
+    return NamedNode(f"{subject.value}/claim/{digest}")
+
+
+@dataclass(frozen=True)
+class Prov:
+    """Where a fact comes from: the sources, whether it is inferred and why, and the passage."""
+
+    sources: tuple[str, ...]
+    inferred: bool = False
+    reasoning: str | None = None
+    passage: str | None = None
+
+    @classmethod
+    def of(cls, fact: Fact[Any], default: Iterable[str] = ()) -> Prov:
+        return cls(tuple(fact.sources or default), fact.inferred, fact.reasoning, fact.passage)
+
+
+@dataclass
+class Chunk:
+    """The triples of one record file, with an index of its claims for resolving discrepancies."""
+
+    file: str
+    triples: set[Triple] = field(default_factory=set)
+    subjects: set[str] = field(default_factory=set)
+    claims: dict[tuple[str, str], list[tuple[Term, NamedNode]]] = field(default_factory=dict)
+
+    def add(self, s: NamedNode, p: NamedNode, o: Term) -> None:
+        """A structural triple: no claim (types, generated labels, links of parts to their edition)."""
+        self.triples.add(Triple(s, p, o))
+        self.subjects.add(s.value)
+
+    def fact(self, s: NamedNode, p: NamedNode, o: Term, prov: Prov, *, edition: NamedNode | None = None,
+             key: str | None = None) -> NamedNode:
+        """A stated or inferred fact: the triple plus its claim; returns the claim IRI."""
+        self.add(s, p, o)
+        c = claim_iri(s, p, o)
+        self.add(c, RDF_TYPE, ksst("Claim"))
+        self.add(c, ksst("claimSubject"), s)
+        self.add(c, ksst("claimProperty"), p)
+        self.add(c, ksst("claimObject") if isinstance(o, NamedNode) else ksst("claimValue"), o)
+        for source in prov.sources:
+            self.add(c, iri(PROV + "wasDerivedFrom"), kg(f"source/{source}"))
+        self.add(c, ksst("derivation"), concept("derivation", "inferred" if prov.inferred else "stated"))
+        if prov.reasoning:
+            self.add(c, ksst("reasoning"), en(prov.reasoning))
+        if prov.passage:
+            self.add(c, ksst("passage"), plain(prov.passage))
+        if edition is not None:
+            self.add(c, ksst("aboutEdition"), edition)
+        if key is not None:
+            self.claims.setdefault((s.value, key), []).append((o, c))
+        return c
+
+
+def labels(chunk: Chunk, s: NamedNode, name_en: str, name_id: str | None = None) -> None:
+    chunk.add(s, iri(RDFS + "label"), en(name_en))
+    chunk.add(s, iri(SKOS + "prefLabel"), en(name_en))
+    if name_id:
+        chunk.add(s, iri(RDFS + "label"), ind(name_id))
+        chunk.add(s, iri(SKOS + "prefLabel"), ind(name_id))
+
+
+# --- reference data -------------------------------------------------------------------------------------
+
+
+def place_or_country(ds: Dataset, ident: str) -> NamedNode:
+    iso3 = None if any(p.id == ident for p in ds.places) else ds.resolve_country(ident)
+    return kg(f"country/{iso3}") if iso3 else kg(f"place/{ident}")
+
+
+def convert_reference(ds: Dataset) -> Chunk:
+    """Countries, organisations, places, concept schemes, sources, programmes and people."""
+    chunk = Chunk(str(ds.root / "reference"))
+    _countries(ds, chunk)
+    _organisations(ds, chunk)
+    _places(ds, chunk)
+    _concepts(ds, chunk)
+    _sources(ds, chunk)
+    _programmes(ds, chunk)
+    _people(ds, chunk)
+    return chunk
+
+
+def _countries(ds: Dataset, chunk: Chunk) -> None:
+    for c in ds.countries:
+        s = kg(f"country/{c.iso3}")
+        chunk.add(s, RDF_TYPE, ksst("Country"))
+        labels(chunk, s, c.name_en, c.name_id)
+        for variant in sorted(set(c.variants)):
+            chunk.add(s, iri(SKOS + "altLabel"), ind(variant))
+        chunk.add(s, ksst("isoAlpha2"), plain(c.iso2))
+        chunk.add(s, ksst("isoAlpha3"), plain(c.iso3))
+        chunk.add(s, iri(SCHEMA + "sameAs"), iri(WD + c.wikidata))
+        if c.colombo_plan_member:
+            chunk.add(s, ksst("memberStateOf"), kg("org/colombo-plan"))
+        chunk.add(s, ksst("referenceNote"), en(c.reference))
+
+
+def _organisations(ds: Dataset, chunk: Chunk) -> None:
+    for o in ds.organisations:
+        s = kg(f"org/{o.id}")
+        chunk.add(s, RDF_TYPE, ksst(o.type))
+        labels(chunk, s, o.name_en, o.name_id)
+        if o.acronym:
+            chunk.add(s, ksst("acronym"), plain(o.acronym))
+        for variant in sorted(set(o.variants)):
+            chunk.add(s, iri(SKOS + "altLabel"), ind(variant))
+        if o.parent is not None:
+            parent = kg(f"org/{o.parent.value}")
+            if o.parent.sources:
+                chunk.fact(s, iri(ORG + "unitOf"), parent, Prov.of(o.parent))
+            else:
+                chunk.add(s, iri(ORG + "unitOf"), parent)
+        if o.based_in:
+            chunk.add(s, ksst("basedIn"), place_or_country(ds, o.based_in))
+        chunk.add(s, ksst("country"), kg(f"country/{ds.resolve_country(o.country)}"))
+        if o.wikidata:
+            chunk.add(s, iri(SCHEMA + "sameAs"), iri(WD + o.wikidata))
+        if o.url:
+            chunk.add(s, iri(SCHEMA + "url"), iri(o.url))
+        if o.renamed_to:
+            change = kg(f"change/{o.id}-to-{o.renamed_to}")
+            new = kg(f"org/{o.renamed_to}")
+            chunk.add(change, RDF_TYPE, iri(ORG + "ChangeEvent"))
+            chunk.add(change, iri(RDFS + "label"), en(f"{o.name_en} renamed"))
+            chunk.add(change, iri(ORG + "originalOrganization"), s)
+            chunk.add(change, iri(ORG + "resultingOrganization"), new)
+            chunk.add(s, iri(ORG + "changedBy"), change)
+            chunk.add(new, iri(ORG + "resultedFrom"), change)
+        chunk.add(s, ksst("referenceNote"), en(o.reference))
+
+
+def _places(ds: Dataset, chunk: Chunk) -> None:
+    for p in ds.places:
+        s = kg(f"place/{p.id}")
+        chunk.add(s, RDF_TYPE, ksst(p.type))
+        labels(chunk, s, p.name_en, p.name_id)
+        chunk.add(s, iri(SCHEMA + "containedInPlace"), place_or_country(ds, p.within))
+        if p.wikidata:
+            chunk.add(s, iri(SCHEMA + "sameAs"), iri(WD + p.wikidata))
+
+
+def _concepts(ds: Dataset, chunk: Chunk) -> None:
+    for name, scheme in sorted(ds.schemes.items()):
+        sch = kg(f"scheme/{name}")
+        chunk.add(sch, RDF_TYPE, iri(SKOS + "ConceptScheme"))
+        labels(chunk, sch, scheme.label_en, scheme.label_id)
+        for c in scheme.concepts:
+            s = concept(name, c.id)
+            chunk.add(s, RDF_TYPE, iri(SKOS + "Concept"))
+            if name in CONCEPT_TYPES:
+                chunk.add(s, RDF_TYPE, iri(CONCEPT_TYPES[name]))
+            labels(chunk, s, c.label_en, c.label_id)
+            chunk.add(s, iri(SKOS + "definition"), en(c.definition_en))
+            chunk.add(s, iri(SKOS + "inScheme"), sch)
+            if c.broader:
+                chunk.add(s, iri(SKOS + "broader"), concept(name, c.broader))
+            else:
+                chunk.add(s, iri(SKOS + "topConceptOf"), sch)
+
+
+def _sources(ds: Dataset, chunk: Chunk) -> None:
+    publishers = {o.id: o.name_en for o in ds.organisations}
+    for src in ds.sources:
+        s = kg(f"source/{src.id}")
+        chunk.add(s, RDF_TYPE, ksst("SourceDocument"))
+        chunk.add(s, iri(RDFS + "label"), en(f"{publishers[src.publisher]} article ({src.file[:3]})"))
+        chunk.add(s, iri(SCHEMA + "publisher"), kg(f"org/{src.publisher}"))
+        chunk.add(s, iri(SCHEMA + "url"), iri(src.url))
+        chunk.add(s, iri(DCTERMS + "language"), plain(src.language))
+        chunk.add(s, ksst("fileName"), plain(src.file))
+        if src.headline:
+            chunk.add(s, iri(DCTERMS + "title"), ind(src.headline))
+        if src.date_published:
+            chunk.add(s, iri(SCHEMA + "datePublished"), typed(src.date_published.isoformat(), "date"))
+        chunk.add(s, ksst("datePublishedNote"), en(src.date_published_note))
+
+
+def _programmes(ds: Dataset, chunk: Chunk) -> None:
+    for fw in ds.frameworks:
+        s = kg(f"framework/{fw.id}")
+        chunk.add(s, RDF_TYPE, ksst("CooperationFramework"))
+        labels(chunk, s, fw.name_en, fw.name_id)
+        chunk.add(s, ksst("acronym"), plain(fw.acronym))
+        if fw.committed_since:
+            chunk.fact(s, ksst("committedSince"), typed(fw.committed_since.value, "gYear"),
+                       Prov.of(fw.committed_since))
+    for prog in ds.programmes:
+        s = kg(f"programme/{prog.id}")
+        chunk.add(s, RDF_TYPE, ksst("Programme"))
+        labels(chunk, s, prog.name_en, prog.name_id)
+        chunk.add(s, iri(SCHEMA + "name"), en(prog.name_en))
+        chunk.fact(s, ksst("underFramework"), kg(f"framework/{prog.framework.value}"), Prov.of(prog.framework))
+        for org in prog.organiser:
+            chunk.fact(s, iri(SCHEMA + "organizer"), kg(f"org/{org.value}"), Prov.of(org))
+        if prog.audience:
+            chunk.fact(s, ksst("forMembersOf"), kg(f"org/{prog.audience.value}"), Prov.of(prog.audience))
+
+
+def _people(ds: Dataset, chunk: Chunk) -> None:
+    for person in ds.people:
+        s = kg(f"person/{person.id}")
+        chunk.add(s, RDF_TYPE, ksst("Person"))
+        chunk.add(s, iri(RDFS + "label"), plain(person.name))
+        chunk.add(s, iri(SCHEMA + "name"), plain(person.name))
+        if person.from_country:
+            iso3 = ds.resolve_country(person.from_country.value)
+            chunk.fact(s, ksst("fromCountry"), kg(f"country/{iso3}"), Prov.of(person.from_country))
+
+
+# --- editions -------------------------------------------------------------------------------------------
+
+
+class _EditionWriter:
+    """Writes one edition record; `facts` turns a list of Fact objects into triples with claims."""
+
+    def __init__(self, ds: Dataset, ed: Edition, file: str) -> None:
+        self.ds, self.ed, self.file = ds, ed, file
+        self.s = kg(f"edition/{ed.id}")
+        self.chunk = Chunk(file)
+
+    def prov(self, fact: Fact[Any], default: Iterable[str] | None = None) -> Prov:
+        return Prov.of(fact, self.ed.sources if default is None else default)
+
+    def facts(self, subject: NamedNode, predicate: NamedNode, facts: Iterable[Fact[Any]], make: Any,
+              key: str, default: Iterable[str] | None = None, passage: str | None = None) -> None:
+        for fact in facts:
+            prov = self.prov(fact, default)
+            if passage and not prov.passage:
+                prov = Prov(prov.sources, prov.inferred, prov.reasoning, passage)
+            self.chunk.fact(subject, predicate, make(fact.value), prov, edition=self.s, key=key)
+
+    def one(self, subject: NamedNode, predicate: NamedNode, obj: Term, key: str,
+            sources: Iterable[str] | None, passage: str | None = None) -> NamedNode:
+        prov = Prov(tuple(sources or self.ed.sources), passage=passage)
+        return self.chunk.fact(subject, predicate, obj, prov, edition=self.s, key=key)
+
+    def write(self) -> Chunk:
+        ed, s, c = self.ed, self.s, self.chunk
+        c.add(s, RDF_TYPE, ksst("Edition"))
+        years = "/".join(str(f.value) for f in ed.year)
+        where = " and ".join(self._place_name(f.value) for f in ed.places) or ", ".join(
+            f.value for f in ed.mode)
+        c.add(s, iri(RDFS + "label"), en(f"{years} edition, {where}"))
+        c.add(s, iri(RDFS + "label"), ind(f"angkatan {years}, {where}"))
+        self.facts(s, ksst("partOfProgramme"), [ed.programme], lambda v: kg(f"programme/{v}"), "programme")
+        self.facts(s, ksst("year"), ed.year, lambda v: typed(v, "gYear"), "year")
+        self.facts(s, ksst("batchOrdinal"), ed.batch_ordinal, lambda v: typed(v, "positiveInteger"),
+                   "batch_ordinal")
+        self.facts(s, ksst("batchLabel"), ed.batch_label, plain, "batch_label")
+        self.facts(s, ksst("hostingYearOrdinal"), ed.hosting_year_ordinal,
+                   lambda v: typed(v, "positiveInteger"), "hosting_year_ordinal")
+        self.facts(s, iri(SCHEMA + "startDate"), ed.start_date, lambda v: typed(v.isoformat(), "date"),
+                   "start_date")
+        self.facts(s, iri(SCHEMA + "endDate"), ed.end_date, lambda v: typed(v.isoformat(), "date"), "end_date")
+        self.facts(s, iri(SCHEMA + "duration"), ed.duration_days, lambda v: typed(f"P{v}D", "duration"),
+                   "duration_days")
+        self.facts(s, ksst("heldIn"), ed.places, lambda v: kg(f"place/{v}"), "places")
+        self.facts(s, ksst("venue"), ed.venue, lambda v: kg(f"place/{v}"), "venue")
+        self.facts(s, iri(SCHEMA + "eventAttendanceMode"), ed.mode, lambda v: iri(MODES[v]), "mode")
+        self.facts(s, ksst("hostCountry"), ed.host_country, self._country, "host_country")
+        self.facts(s, iri(SCHEMA + "name"), ed.title, en, "title")
+        self.facts(s, ksst("theme"), ed.theme, en, "theme")
+        self.facts(s, ksst("statedParticipantCount"), ed.participant_count,
+                   lambda v: typed(v, "nonNegativeInteger"), "participant_count")
+        self.facts(s, ksst("statedCountryCount"), ed.country_count, lambda v: typed(v, "nonNegativeInteger"),
+                   "country_count")
+        self.facts(s, ksst("participantBackground"), ed.backgrounds, lambda v: concept("backgrounds", v),
+                   "backgrounds")
+        self.facts(s, ksst("curriculumTopic"), ed.topics, lambda v: concept("topics", v), "topics")
+        self.facts(s, ksst("contextNote"), ed.notes, en, "notes")
+        self._country_lists()
+        self._roles()
+        self._visits()
+        self._workshops()
+        self._plans()
+        self._meetings()
+        self._figures()
+        self._discrepancies()
+        return c
+
+    def _place_name(self, ident: str) -> str:
+        return next(p.name_en for p in self.ds.places if p.id == ident)
+
+    def _country(self, name: str) -> NamedNode:
+        return kg(f"country/{self.ds.resolve_country(name)}")
+
+    def _part(self, kind: str, ident: str, cls: str, link: str, back: str, label: str) -> NamedNode:
+        node = kg(f"edition/{self.ed.id}/{kind}/{ident}")
+        self.chunk.add(node, RDF_TYPE, ksst(cls))
+        self.chunk.add(self.s, iri(link) if ":" in link else ksst(link), node)
+        self.chunk.add(node, ksst(back), self.s)
+        self.chunk.add(node, iri(RDFS + "label"), en(label))
+        return node
+
+    def _country_lists(self) -> None:
+        for cl in self.ed.country_lists:
+            node = self._part("country-list", cl.source, "CountryList", "countryList", "countryListOf",
+                              f"countries named by {cl.source} for {self.ed.id}")
+            self.chunk.add(node, iri(PROV + "wasDerivedFrom"), kg(f"source/{cl.source}"))
+            src = [cl.source]
+            self.one(node, ksst("listCompleteness"), concept("completeness", cl.completeness),
+                     f"country-list/{cl.source}/completeness", src, cl.passage)
+            self.one(node, ksst("listMarker"), ind(cl.marker), f"country-list/{cl.source}/marker", src,
+                     cl.passage)
+            for name in cl.countries:
+                country = self._country(name)
+                self.one(node, ksst("listedCountry"), country, f"country-list/{cl.source}/countries", src,
+                         cl.passage)
+                self.one(self.s, ksst("participatingCountry"), country, "countries", src, cl.passage)
+
+    def _roles(self) -> None:
+        people = {p.id for p in self.ds.people}
+        for role in self.ed.roles:
+            agent = kg(f"person/{role.agent}") if role.agent in people else kg(f"org/{role.agent}")
+            node = self._part(f"role/{role.role}", role.agent, "RoleInEdition", PROV + "qualifiedAssociation",
+                              "roleIn", f"{role.role} of {self.ed.id}: {role.agent}")
+            key = f"role/{role.role}/{role.agent}"
+            self.one(node, iri(PROV + "agent"), agent, f"{key}/agent", role.sources, role.passage)
+            self.one(node, iri(PROV + "hadRole"), concept("edition-roles", role.role), f"{key}/role",
+                     role.sources, role.passage)
+            if role.post:
+                membership = self._membership(role.agent, role.post, role.sources)
+                self.one(node, ksst("inCapacityOf"), membership, f"{key}/post", role.sources, role.passage)
+            if role.from_country:
+                self.one(node, ksst("fromCountry"), self._country(role.from_country), f"{key}/from_country",
+                         role.sources, role.passage)
+            if role.remark:
+                self.one(node, ksst("remarkSummary"), en(role.remark), f"{key}/remark", role.sources,
+                         role.passage)
+
+    def _membership(self, person: str, post: Any, sources: list[str] | None) -> NamedNode:
+        node = kg(f"membership/{person}/{post.organisation}/{post.post}")
+        c = self.chunk
+        c.add(node, RDF_TYPE, iri(ORG + "Membership"))
+        c.add(node, iri(RDFS + "label"), en(f"{person} as {post.post} of {post.organisation}"))
+        key = f"membership/{person}/{post.organisation}/{post.post}"
+        self.one(node, iri(ORG + "member"), kg(f"person/{person}"), f"{key}/member", sources)
+        self.one(node, iri(ORG + "organization"), kg(f"org/{post.organisation}"), f"{key}/organisation", sources)
+        self.one(node, iri(ORG + "role"), concept("posts", post.post), f"{key}/post", sources)
+        if post.acting:
+            self.one(node, ksst("acting"), typed("true", "boolean"), f"{key}/acting", sources)
+        self.one(node, ksst("attestedAt"), self.s, f"{key}/attested", sources)
+        return node
+
+    def _visits(self) -> None:
+        for v in self.ed.visits:
+            node = self._part("visit", v.id, "Visit", "hasVisit", "visitOf", f"visit {v.id} of {self.ed.id}")
+            key = f"visit/{v.id}"
+            for org in v.institutions:
+                self.one(node, ksst("visitedInstitution"), kg(f"org/{org}"), f"{key}/institutions", v.sources,
+                         v.passage)
+            if v.description:
+                self.one(node, ksst("visitedDescription"), en(v.description), f"{key}/description", v.sources,
+                         v.passage)
+            for place in v.places:
+                self.one(node, ksst("heldIn"), kg(f"place/{place}"), f"{key}/places", v.sources, v.passage)
+            self.facts(node, ksst("activity"), v.activities, en, f"{key}/activities", v.sources, v.passage)
+            self.facts(node, ksst("visitTopic"), v.topics, lambda t: concept("topics", t), f"{key}/topics",
+                       v.sources, v.passage)
+
+    def _workshops(self) -> None:
+        for w in self.ed.workshops:
+            node = self._part("workshop", w.id, "Workshop", "hasWorkshop", "workshopOf", w.name)
+            key = f"workshop/{w.id}"
+            self.one(node, iri(SCHEMA + "name"), en(w.name), f"{key}/name", w.sources, w.passage)
+            if w.host:
+                self.one(node, ksst("hostedBy"), kg(f"org/{w.host}"), f"{key}/host", w.sources, w.passage)
+            self.facts(node, ksst("workshopTopic"), w.topics, lambda t: concept("topics", t), f"{key}/topics",
+                       w.sources, w.passage)
+
+    def _plans(self) -> None:
+        for p in self.ed.plans:
+            node = self._part("plan", p.id, "EditionPlan", "nextEditionPlan", "planOf",
+                              f"plan {p.id} stated at {self.ed.id}")
+            key = f"plan/{p.id}"
+            default = p.sources or self.ed.sources
+            self.facts(node, ksst("plannedYear"), p.year, lambda v: typed(v, "gYear"), f"{key}/year", default)
+            self.facts(node, iri(SCHEMA + "eventAttendanceMode"), p.mode, lambda v: iri(MODES[v]),
+                       f"{key}/mode", default)
+            self.facts(node, ksst("plannedPlace"), p.places, lambda v: kg(f"place/{v}"), f"{key}/places",
+                       default)
+
+    def _meetings(self) -> None:
+        for m in self.ed.follows_up:
+            node = kg(f"event/{m.id}")
+            self.chunk.add(node, RDF_TYPE, ksst("Meeting"))
+            self.chunk.add(node, iri(RDFS + "label"), en(m.name))
+            key = f"event/{m.id}"
+            self.one(self.s, ksst("followsUp"), node, "follows_up", m.sources, m.passage)
+            self.one(node, iri(SCHEMA + "name"), en(m.name), f"{key}/name", m.sources, m.passage)
+            if m.ordinal is not None:
+                self.one(node, ksst("meetingOrdinal"), typed(m.ordinal, "positiveInteger"), f"{key}/ordinal",
+                         m.sources, m.passage)
+            if m.month is not None:
+                self.facts(node, ksst("month"), [m.month], lambda v: typed(v, "gYearMonth"), f"{key}/month",
+                           m.sources)
+            if m.organiser:
+                self.one(node, iri(SCHEMA + "organizer"), kg(f"org/{m.organiser}"), f"{key}/organiser",
+                         m.sources, m.passage)
+
+    def _figures(self) -> None:
+        people = {p.id for p in self.ds.people}
+        for f in self.ed.figures:
+            node = self._part("figure", f.id, "StatedFigure", "statedFigure", "figureOf", f.label)
+            key = f"figure/{f.id}"
+            value = format(dt_decimal(f.value), "f")
+            self.one(node, iri(SCHEMA + "value"), typed(value, "decimal"), f"{key}/value", f.sources, f.passage)
+            self.one(node, ksst("unitText"), plain(f.unit), f"{key}/unit", f.sources, f.passage)
+            if f.attributed_to:
+                self.one(node, ksst("attributedTo"), kg(f"org/{f.attributed_to}"), f"{key}/attributed_to",
+                         f.sources, f.passage)
+            if f.stated_by and f.stated_by in people:
+                self.one(node, ksst("statedBy"), kg(f"person/{f.stated_by}"), f"{key}/stated_by", f.sources,
+                         f.passage)
+
+    def _discrepancies(self) -> None:
+        for i, d in enumerate(self.ed.discrepancies):
+            node = self._part("discrepancy", d.id, "Discrepancy", "hasDiscrepancy", "aboutEdition",
+                              f"discrepancy {d.id} in {self.ed.id}")
+            self.chunk.add(node, ksst("discrepancyKind"), concept("discrepancy-kinds", d.kind))
+            self.chunk.add(node, iri(RDFS + "comment"), en(d.comment))
+            for j, ref in enumerate(d.claims):
+                claim = self._find_claim(ref.field, ref.value)
+                if claim is None:
+                    raise RecordError(self.file, self.ed.id, f"discrepancies[{i}].claims[{j}]",
+                                      f"no fact {ref.field} = {ref.value!r} in this record")
+                self.chunk.add(node, ksst("involvesClaim"), claim)
+
+    def _find_claim(self, field_name: str, value: Any) -> NamedNode | None:
+        path, _, leaf = field_name.rpartition("/")
+        subject = f"{self.s.value}/{path}" if path else self.s.value
+        key = f"{path}/{leaf}" if path else leaf
+        for obj, claim in self.chunk.claims.get((subject, key), []):
+            if _same_value(obj, value):
+                return claim
+        return None
+
+
+def dt_decimal(value: float) -> Any:
+    from decimal import Decimal
+
+    return Decimal(str(value)).normalize()
+
+
+def _same_value(obj: Term, value: Any) -> bool:
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    text = obj.value
+    if isinstance(obj, NamedNode):
+        return text.rsplit("/", 1)[-1] == str(value)
+    return text == " ".join(str(value).split())
+
+
+def convert_edition(ds: Dataset, ed: Edition) -> Chunk:
+    """All triples of one edition record, with claims citing its sources."""
+    return _EditionWriter(ds, ed, str(ds.edition_files[ed.id])).write()
+
+
+def convert(ds: Dataset) -> list[Chunk]:
+    """Every chunk of the data set: the reference data first, then one per edition file."""
+    return [convert_reference(ds), *(convert_edition(ds, ed) for ed in ds.editions)]
+
+
+__all__ = ["Chunk", "convert", "convert_edition", "convert_reference"]

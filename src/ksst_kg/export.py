@@ -1,0 +1,208 @@
+"""Write the graph as Turtle, N-Triples and JSON-LD, byte for byte the same for the same triples.
+
+Sorting happens here, once: subjects in IRI order, `rdf:type` first, then predicates and objects in
+N-Triples order. pyoxigraph's serialisers write what they are given in that order, so diffs of two
+builds show only what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
+
+from .namespaces import KG, PREFIXES, RDF, XSD
+from .resources import resource_path
+
+RDF_TYPE = RDF + "type"
+XSD_STRING = XSD + "string"
+
+
+def sort_key(t: Triple) -> tuple[str, bool, str, str]:
+    return (t.subject.value, t.predicate.value != RDF_TYPE, t.predicate.value, str(t.object))
+
+
+def sorted_triples(triples: Iterable[Triple]) -> list[Triple]:
+    return sorted(set(triples), key=sort_key)
+
+
+def default_mode(directory: bool = False) -> int:
+    """The permissions a plain `open()` or `mkdir()` would give under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if directory else 0o666) & ~mask
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, default_mode())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+TURTLE_PREFIXES = {name: iri for name, iri in PREFIXES.items() if iri != KG}
+
+
+def turtle_header() -> bytes:
+    lines = [f"@base <{KG}> .", *(f"@prefix {name}: <{iri}> ." for name, iri in sorted(TURTLE_PREFIXES.items()))]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def turtle_bytes(triples: list[Triple]) -> bytes:
+    """Turtle for sorted triples: our own things as IRIs relative to the `kg:` base (`<edition/sim-2017>`,
+    readable without escapes), vocabularies by prefix, and a fixed header.
+
+    pyoxigraph writes the prefix declarations in no fixed order and relative to the base, so the header
+    it writes is replaced by ours; the body only uses prefixed names and relative IRIs.
+    """
+    body = serialize(triples, format=RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES, base_iri=KG)
+    lines = body.split(b"\n")
+    start = next((i for i, line in enumerate(lines) if not line.startswith((b"@prefix", b"@base"))), len(lines))
+    body_lines = [line if line[:1] in (b"\t", b"") or i == start else b"\n" + line
+                  for i, line in enumerate(lines[start:], start)]
+    return turtle_header() + b"\n" + b"\n".join(body_lines)
+
+
+def ntriples_bytes(triples: list[Triple]) -> bytes:
+    return serialize(triples, format=RdfFormat.N_TRIPLES)
+
+
+# --- JSON-LD ---------------------------------------------------------------------------------------------
+
+
+@cache
+def load_context() -> dict[str, Any]:
+    """The shipped JSON-LD context (ontology/context.jsonld): short keys, nothing fetched."""
+    with resource_path("ontology", "context.jsonld").open(encoding="utf-8") as handle:
+        return json.load(handle)["@context"]
+
+
+class _Compactor:
+    """Maps IRIs and values to the context's terms, falling back to compact IRIs and value objects."""
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        self.prefixes = sorted(
+            ((k, v) for k, v in context.items() if isinstance(v, str) and not k.startswith("@") and v[-1] in "/#"),
+            key=lambda kv: -len(kv[1]),
+        )
+        self.by_property: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self.class_terms: dict[str, str] = {}
+        for term, definition in context.items():
+            if term.startswith("@") or (isinstance(definition, str) and definition.startswith("@")):
+                continue
+            if isinstance(definition, str):
+                if definition[-1] not in "/#":
+                    self.class_terms[self.expand(definition)] = term
+                continue
+            self.by_property.setdefault(self.expand(definition["@id"]), []).append((term, definition))
+
+    def expand(self, curie: str) -> str:
+        prefix, _, rest = curie.partition(":")
+        for name, base in self.prefixes:
+            if name == prefix:
+                return base + rest
+        return curie
+
+    def compact(self, iri: str) -> str:
+        for name, base in self.prefixes:
+            if iri.startswith(base) and len(iri) > len(base):
+                return f"{name}:{iri[len(base):]}"
+        return iri
+
+    def value_object(self, o: NamedNode | Literal) -> dict[str, str]:
+        if isinstance(o, NamedNode):
+            return {"@id": self.compact(o.value)}
+        if o.language:
+            return {"@value": o.value, "@language": o.language}
+        if o.datatype.value == XSD_STRING:
+            return {"@value": o.value}
+        return {"@value": o.value, "@type": self.compact(o.datatype.value)}
+
+    def _literal_fits(self, o: Literal, kind: str | None, lang: str | None) -> bool:
+        """Would a bare JSON string under a term with this coercion expand to exactly `o`?"""
+        if lang:
+            return o.language == lang
+        if o.language:
+            return False
+        if kind:
+            return kind != "@id" and o.datatype.value == self.expand(kind)
+        return o.datatype.value == XSD_STRING
+
+    def place(self, node: dict[str, Any], predicate: str, o: NamedNode | Literal) -> None:
+        """Put one object under the best key of `node`."""
+        for term, d in self.by_property.get(predicate, []):
+            container, kind, lang = d.get("@container"), d.get("@type"), d.get("@language")
+            if container == "@language":
+                if isinstance(o, Literal) and o.language:
+                    node.setdefault(term, {}).setdefault(o.language, []).append(o.value)
+                    return
+                continue
+            if kind == "@id" and isinstance(o, NamedNode):
+                value: Any = self.compact(o.value)
+            elif isinstance(o, Literal) and self._literal_fits(o, kind, lang):
+                value = o.value
+            else:
+                continue
+            node.setdefault(term, []).append(value)
+            return
+        node.setdefault(self.compact(predicate), []).append(self.value_object(o))
+
+
+def jsonld_document(triples: list[Triple], context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A compacted JSON-LD document (inline context) for sorted triples; expands to exactly them."""
+    context = load_context() if context is None else context
+    comp = _Compactor(context)
+    nodes: dict[str, dict[str, Any]] = {}
+    for t in triples:
+        node = nodes.setdefault(t.subject.value, {"id": comp.compact(t.subject.value)})
+        if t.predicate.value == RDF_TYPE and isinstance(t.object, NamedNode):
+            cls = t.object.value
+            node.setdefault("type", []).append(comp.class_terms.get(cls) or comp.compact(cls))
+        else:
+            comp.place(node, t.predicate.value, t.object)
+    graph = [_tidy(node) for _, node in sorted(nodes.items())]
+    return {"@context": context, "@graph": graph}
+
+
+def _tidy(node: dict[str, Any]) -> dict[str, Any]:
+    """Single values lose their list, language maps their lists: shorter to read, same triples."""
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        elif isinstance(value, dict) and all(isinstance(v, list) for v in value.values()):
+            value = {lang: (vals[0] if len(vals) == 1 else vals) for lang, vals in sorted(value.items())}
+        out[key] = value
+    return out
+
+
+def jsonld_bytes(triples: list[Triple], context: dict[str, Any] | None = None) -> bytes:
+    doc = jsonld_document(triples, context)
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+WRITERS = {"ttl": turtle_bytes, "nt": ntriples_bytes, "jsonld": jsonld_bytes}
+
+
+def write_graph(triples: Iterable[Triple], stem: Path, formats: Iterable[str] = ("ttl", "nt", "jsonld")) -> list[Path]:
+    """Write `stem.ttl`, `stem.nt` and `stem.jsonld` (or the formats asked for); return their paths."""
+    ordered = sorted_triples(triples)
+    paths = []
+    for fmt in formats:
+        path = stem.with_suffix(f".{fmt}")
+        atomic_write(path, WRITERS[fmt](ordered))
+        paths.append(path)
+    return paths

@@ -1,0 +1,483 @@
+"""Load the curated YAML records of `data/` into typed, checked objects.
+
+Stage one of the pipeline. Everything a curator can get wrong (bad YAML, an unknown field, an impossible
+date, an id that does not resolve, a duplicate id) is reported here as a `RecordError` that names the file,
+the record and the field, before any RDF is made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import RecordError, RecordErrors
+
+T = TypeVar("T")
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, Field(pattern=SLUG)]
+Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+YearMonth = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+Year = Annotated[int, Field(ge=1900, le=2100)]
+
+
+class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """Safe YAML loader that keeps dates as text, so an impossible date is reported with its field."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class Strict(BaseModel):
+    """Records reject unknown fields: a typo must not silently drop a fact."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fact(Strict, Generic[T]):
+    """One value with its provenance. Written bare (`year: 2017`) or as a mapping with `value`."""
+
+    value: T
+    sources: list[Slug] | None = None
+    inferred: bool = False
+    reasoning: str | None = None
+    passage: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap_bare(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "value" in data:
+            return data
+        return {"value": data}
+
+    @model_validator(mode="after")
+    def _inferred_needs_reasoning(self) -> Fact[T]:
+        if self.inferred and not (self.reasoning and self.reasoning.strip()):
+            raise ValueError("an inferred fact needs `reasoning`")
+        return self
+
+
+def _listify(value: Any) -> Any:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+class _Many:
+    """`Many[int]`: one fact or a list of facts, always read as a list."""
+
+    def __getitem__(self, item: Any) -> Any:
+        return Annotated[list[Fact[item]], BeforeValidator(_listify)]
+
+
+Many = _Many()
+Mode = Literal["in-person", "hybrid", "online"]
+
+
+# --- reference data -------------------------------------------------------------------------------------
+
+
+class Country(Strict):
+    iso3: Iso3
+    iso2: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    wikidata: Annotated[str, Field(pattern=r"^Q[0-9]+$")]
+    name_en: str
+    name_id: str
+    variants: list[str] = []
+    colombo_plan_member: bool
+    reference: str
+
+
+ORG_TYPES = [
+    "Ministry", "DirectorateGeneral", "Agency", "Bureau", "TechnicalCentre", "RegionalGovernment", "RegionalOffice",
+    "InternationalOrganisation", "Enterprise", "SmallMediumIndustry", "StateOwnedEnterprise", "InnovationCentre",
+    "University", "CulturalInstitution", "NewsOutlet",
+]
+OrgType = Literal[tuple(ORG_TYPES)]  # type: ignore[valid-type]
+
+
+class Organisation(Strict):
+    id: Slug
+    type: OrgType
+    acronym: str | None = None
+    name_en: str
+    name_id: str
+    variants: list[str] = []
+    parent: Fact[Slug] | None = None
+    based_in: str | None = None
+    country: Iso3
+    wikidata: Annotated[str, Field(pattern=r"^Q[0-9]+$")] | None = None
+    url: str | None = None
+    renamed_to: Slug | None = None
+    reference: str
+
+
+class Place(Strict):
+    id: Slug
+    type: Literal["City", "Province", "Venue"]
+    name_en: str
+    name_id: str
+    within: str
+    wikidata: Annotated[str, Field(pattern=r"^Q[0-9]+$")] | None = None
+
+
+class Concept(Strict):
+    id: Slug
+    label_en: str
+    label_id: str
+    definition_en: str
+    broader: Slug | None = None
+
+
+class Scheme(Strict):
+    label_en: str
+    label_id: str
+    concepts: list[Concept]
+
+
+class Source(Strict):
+    id: Slug
+    file: str
+    publisher: Slug
+    url: str
+    language: str
+    headline: str | None = None
+    date_published: dt.date | None = None
+    date_published_note: str
+
+
+class Framework(Strict):
+    id: Slug
+    name_en: str
+    name_id: str
+    acronym: str
+    committed_since: Fact[Year] | None = None
+
+
+class Programme(Strict):
+    id: Slug
+    name_en: str
+    name_id: str
+    framework: Fact[Slug]
+    organiser: Many[Slug] = []
+    audience: Fact[Slug] | None = None
+
+
+class ProgrammesFile(Strict):
+    frameworks: list[Framework]
+    programmes: list[Programme]
+
+
+class Person(Strict):
+    id: Slug
+    name: str
+    from_country: Fact[str] | None = None
+
+
+# --- editions -------------------------------------------------------------------------------------------
+
+
+class Provenanced(Strict):
+    """A part of an edition that may cite its own sources instead of the edition's default ones."""
+
+    sources: list[Slug] | None = None
+    passage: str | None = None
+
+
+class CountryList(Strict):
+    source: Slug
+    completeness: Literal["complete", "partial"]
+    marker: str
+    countries: list[str] = Field(min_length=1)
+    passage: str | None = None
+
+
+class Post(Strict):
+    organisation: Slug
+    post: Slug
+    acting: bool = False
+
+
+class Role(Provenanced):
+    agent: Slug
+    role: Slug
+    post: Post | None = None
+    from_country: str | None = None
+    remark: str | None = None
+
+
+class Visit(Provenanced):
+    id: Slug
+    institutions: list[Slug] = []
+    description: str | None = None
+    places: list[Slug] = []
+    activities: Many[str] = []
+    topics: Many[Slug] = []
+
+    @model_validator(mode="after")
+    def _names_what_was_visited(self) -> Visit:
+        if not self.institutions and not self.description:
+            raise ValueError("a visit needs `institutions` or a `description` of what was visited")
+        return self
+
+
+class Workshop(Provenanced):
+    id: Slug
+    name: str
+    host: Slug | None = None
+    topics: Many[Slug] = []
+
+
+class Plan(Provenanced):
+    id: Slug
+    year: Many[Year] = []
+    mode: Many[Mode] = []
+    places: Many[Slug] = []
+
+
+class Meeting(Provenanced):
+    id: Slug
+    name: str
+    ordinal: int | None = None
+    month: Fact[YearMonth] | None = None
+    organiser: Slug | None = None
+
+
+class Figure(Provenanced):
+    id: Slug
+    label: str
+    value: float
+    unit: str
+    attributed_to: Slug | None = None
+    stated_by: Slug | None = None
+
+
+class ClaimRef(Strict):
+    field: str
+    value: Any
+
+
+class Discrepancy(Strict):
+    id: Slug
+    kind: Literal["value-conflict", "unit-ambiguity", "spelling-variant"]
+    comment: str
+    claims: list[ClaimRef] = Field(min_length=2)
+
+
+class Edition(Strict):
+    id: Slug
+    sources: list[Slug] = Field(min_length=1)
+    programme: Fact[Slug]
+    year: Many[Year] = Field(min_length=1)
+    batch_ordinal: Many[Annotated[int, Field(ge=1)]] = []
+    batch_label: Many[str] = []
+    hosting_year_ordinal: Many[Annotated[int, Field(ge=1)]] = []
+    start_date: Many[dt.date] = []
+    end_date: Many[dt.date] = []
+    duration_days: Many[Annotated[int, Field(ge=1)]] = []
+    places: Many[Slug] = []
+    venue: Many[Slug] = []
+    mode: Many[Mode] = []
+    host_country: Many[str] = []
+    title: Many[str] = []
+    theme: Many[str] = []
+    participant_count: Many[Annotated[int, Field(ge=0)]] = []
+    country_count: Many[Annotated[int, Field(ge=0)]] = []
+    country_lists: list[CountryList] = []
+    backgrounds: Many[Slug] = []
+    topics: Many[Slug] = []
+    roles: list[Role] = []
+    visits: list[Visit] = []
+    workshops: list[Workshop] = []
+    plans: list[Plan] = []
+    follows_up: list[Meeting] = []
+    figures: list[Figure] = []
+    notes: Many[str] = []
+    discrepancies: list[Discrepancy] = []
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Edition:
+        for start in self.start_date:
+            for end in self.end_date:
+                if start.value > end.value:
+                    raise ValueError(f"start_date {start.value} is after end_date {end.value}")
+        return self
+
+
+# --- the whole data set ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Dataset:
+    """Every record of `data/`, checked and cross-referenced; `origin` maps record keys to their file."""
+
+    root: Path
+    countries: list[Country] = field(default_factory=list)
+    organisations: list[Organisation] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    schemes: dict[str, Scheme] = field(default_factory=dict)
+    sources: list[Source] = field(default_factory=list)
+    frameworks: list[Framework] = field(default_factory=list)
+    programmes: list[Programme] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    editions: list[Edition] = field(default_factory=list)
+    edition_files: dict[str, Path] = field(default_factory=dict)
+    country_index: dict[str, str] = field(default_factory=dict)
+
+    def resolve_country(self, name: str) -> str | None:
+        """ISO alpha-3 code for a code, an English or Indonesian name, or a spelling variant."""
+        return self.country_index.get(_norm(name))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file; a syntax error names the file and the line."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RecordError(str(path), None, None, f"malformed YAML{where}: {problem}") from exc
+    except OSError as exc:
+        raise RecordError(str(path), None, None, f"cannot read: {exc.strerror}") from exc
+
+
+PYDANTIC_WRAPPERS = ("function-", "Fact[", "list[", "constrained-", "lax-", "json-")
+
+
+def _field_path(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith(PYDANTIC_WRAPPERS):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _record_name(data: Any, index: int | None) -> str | None:
+    if isinstance(data, dict) and isinstance(data.get("id"), str | int):
+        return str(data["id"])
+    if isinstance(data, dict) and isinstance(data.get("iso3"), str):
+        return data["iso3"]
+    return None if index is None else f"#{index + 1}"
+
+
+def parse_record(model: type[BaseModel], data: Any, file: Path, index: int | None = None) -> Any:
+    """Validate one record; every problem becomes a RecordError naming file, record and field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        name = _record_name(data, index)
+        errors = []
+        for err in exc.errors(include_url=False):
+            field_name = _field_path(err["loc"]) or None
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                message = "unknown field"
+            elif err["type"] == "missing":
+                message = "required field is missing"
+            errors.append(RecordError(str(file), name, field_name, message))
+        raise RecordErrors(_dedupe(errors)) from None
+
+
+def _dedupe(errors: list[RecordError]) -> list[RecordError]:
+    seen: dict[str, RecordError] = {}
+    for err in errors:
+        seen.setdefault(str(err), err)
+    return list(seen.values())
+
+
+def _parse_list(model: type[BaseModel], path: Path, errors: list[RecordError]) -> list[Any]:
+    try:
+        data = read_yaml(path)
+    except RecordError as err:
+        errors.append(err)
+        return []
+    if not isinstance(data, list):
+        errors.append(RecordError(str(path), None, None, "expected a list of records"))
+        return []
+    out = []
+    for index, item in enumerate(data):
+        try:
+            out.append(parse_record(model, item, path, index))
+        except RecordErrors as exc:
+            errors.extend(exc.errors)
+    return out
+
+
+def load_dataset(root: Path) -> Dataset:
+    """Read and check every file under `root` (the `data/` folder); raise RecordErrors listing all problems."""
+    root = Path(root)
+    errors: list[RecordError] = []
+    ds = Dataset(root=root)
+    ref = root / "reference"
+    ds.countries = _parse_list(Country, ref / "countries.yaml", errors)
+    ds.organisations = _parse_list(Organisation, ref / "organisations.yaml", errors)
+    ds.places = _parse_list(Place, ref / "places.yaml", errors)
+    ds.sources = _parse_list(Source, root / "sources.yaml", errors)
+    ds.people = _parse_list(Person, root / "people.yaml", errors)
+    _load_schemes(ds, ref / "concepts.yaml", errors)
+    _load_programmes(ds, root / "programmes.yaml", errors)
+    for path in sorted((root / "editions").glob("*.yaml")):
+        try:
+            edition = parse_record(Edition, read_yaml(path), path)
+        except RecordError as err:
+            errors.append(err)
+            continue
+        except RecordErrors as exc:
+            errors.extend(exc.errors)
+            continue
+        ds.editions.append(edition)
+        ds.edition_files[edition.id] = path
+    if not errors:
+        from .references import check_references
+
+        errors.extend(check_references(ds))
+    if errors:
+        raise RecordErrors(errors)
+    return ds
+
+
+def _load_schemes(ds: Dataset, path: Path, errors: list[RecordError]) -> None:
+    try:
+        data = read_yaml(path)
+    except RecordError as err:
+        errors.append(err)
+        return
+    if not isinstance(data, dict):
+        errors.append(RecordError(str(path), None, None, "expected a mapping of concept schemes"))
+        return
+    for scheme_id, body in data.items():
+        try:
+            ds.schemes[str(scheme_id)] = parse_record(Scheme, body, path, None)
+        except RecordErrors as exc:
+            for err in exc.errors:
+                errors.append(RecordError(err.file, str(scheme_id), err.field, err.message))
+
+
+def _load_programmes(ds: Dataset, path: Path, errors: list[RecordError]) -> None:
+    try:
+        parsed = parse_record(ProgrammesFile, read_yaml(path), path)
+    except RecordError as err:
+        errors.append(err)
+        return
+    except RecordErrors as exc:
+        errors.extend(exc.errors)
+        return
+    ds.frameworks, ds.programmes = parsed.frameworks, parsed.programmes
