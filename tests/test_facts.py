@@ -14,6 +14,7 @@ from .conftest import select
 E2018 = "https://w3id.org/ksst-kg/id/edition/sim-2018"
 E2021 = "https://w3id.org/ksst-kg/id/edition/sim-2021"
 E2016 = "https://w3id.org/ksst-kg/id/edition/sim-2016"
+BPPI = "https://w3id.org/ksst-kg/id/org/bppi"
 MONETER = "https://w3id.org/ksst-kg/id/source/moneter-20-negara"
 BERITASATU = "https://w3id.org/ksst-kg/id/source/beritasatu-827659"
 BERITADAERAH = "https://w3id.org/ksst-kg/id/source/beritadaerah-2021-09-15"
@@ -83,10 +84,10 @@ def test_2018_the_five_bandung_centres_and_other_visits(store: Store) -> None:
 
 
 def test_2018_centres_are_units_of_bppi_as_the_article_says(store: Store) -> None:
-    rows = select(store, """
-        SELECT ?unit WHERE { ?c ksst:claimProperty org:unitOf ; ksst:claimObject kg:org/bppi ;
-                              ksst:claimSubject ?u ; prov:wasDerivedFrom kg:source/moneter-20-negara .
-                              BIND(STRAFTER(STR(?u), "/org/") AS ?unit) }""")
+    rows = select(store, f"""
+        SELECT ?unit WHERE {{ ?c ksst:claimProperty org:unitOf ; ksst:claimObject <{BPPI}> ;
+                              ksst:claimSubject ?u ; prov:wasDerivedFrom <{MONETER}> .
+                              BIND(STRAFTER(STR(?u), "/org/") AS ?unit) }}""")
     assert {r["unit"] for r in rows} >= {"bbt", "bblm", "bbpk", "b4t", "bbk"}
 
 
