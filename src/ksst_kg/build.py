@@ -207,9 +207,10 @@ def _write_outputs(tmp: Path, ds: Dataset, result: BuildResult, asserted: list[T
     write_graph(asserted, tmp / "ksst")
     write_graph(inferred, tmp / "inferred")
     write_graph(void_triples(result, ds), tmp / "void", formats=("ttl",))
-    for folder, pattern in (("ontology", "*.ttl"), ("ontology", "*.jsonld"), ("shapes", "*.ttl")):
+    for folder, pattern, prefix in (("ontology", "*.ttl", "ontology-"), ("ontology", "*.jsonld", ""),
+                                    ("shapes", "*.ttl", "shapes-")):
         for path in sorted(resource_dir(folder).glob(pattern)):
-            shutil.copyfile(path, tmp / (path.name if folder == "ontology" else f"shapes-{path.name}"))
+            shutil.copyfile(path, tmp / f"{prefix}{path.name}")
     write_store(tmp / "store", asserted, inferred, onto)
     summary = result.summary()
     summary.pop("out_dir")
