@@ -15,7 +15,7 @@ from .conftest import DATA, ROOT
 
 EXPECTED_FILES = {
     "ksst.ttl", "ksst.nt", "ksst.jsonld", "inferred.ttl", "inferred.nt", "inferred.jsonld", "void.ttl",
-    "context.jsonld", "summary.json", "store",
+    "ontology-ksst.ttl", "context.jsonld", "summary.json", "store",
 }
 
 
