@@ -25,7 +25,7 @@ SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(pattern=SLUG)]
 Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 YearMonth = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
-Year = Annotated[int, Field(ge=1900, le=2100)]
+Year = Annotated[int, Field(ge=1950, le=2100)]
 
 
 class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
