@@ -1,0 +1,521 @@
+"""Saved SPARQL queries (`queries/*.rq`): read them, bind their parameters, run them, print the answers.
+
+A saved query is a grlc-style file: a header of `#+ key: value` decorators (summary, description, tags,
+defaults, and our own `params`: a description per parameter), then the query. A variable `?_name` is the
+required parameter `name`, `?__name` an optional one (grlc/BASIL convention); a suffix after the name gives
+the RDF term it is bound as: `?_page_integer`, `?_org_iri`, `?_title_en` (language), `?_day_xsd_date`.
+
+Parameters are bound as RDF terms, never spliced into the query text: on the embedded store through
+pyoxigraph's `substitutions` (which requires the parameter variable to be projected; the runner hides such
+columns again), for a remote endpoint through a `VALUES` block added at the start of the WHERE group
+(`bind_values`). A value containing quotes, braces or SPARQL keywords stays one literal.
+
+Only pyoxigraph and the standard library are imported here (plus PyYAML to read headers), so that
+`ksst query` starts quickly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Triple, Variable
+
+from .errors import KsstError
+from .namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, XSD, sparql_prologue
+from .resources import resource_dir
+
+Term = NamedNode | BlankNode | Literal | Triple
+Row = dict[str, Term | None]
+
+DEFAULT_GRAPHS = (GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY)
+FORMATS = ("table", "csv", "tsv", "json")
+
+
+class QueryError(KsstError):
+    """A query that cannot be run: unknown name, missing or unknown parameter, syntax error."""
+
+
+# --- saved queries and their headers --------------------------------------------------------------------
+
+PARAM_RE = re.compile(r"[?$](__?)([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)")
+LANG_RE = re.compile(r"^[a-z]{2}$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a query, from a `?_name[_type]` variable and the header's `params` entry."""
+
+    name: str
+    variable: str          # without the "?", e.g. "_country"
+    kind: str = "string"   # string, iri, integer, decimal, lang:<tag>, or an XSD datatype IRI
+    required: bool = True
+    description: str = ""
+    default: str | None = None  # grlc's `defaults`: an example value for listings, never applied silently
+
+    def term(self, value: str) -> NamedNode | Literal:
+        """The RDF term a command-line value is bound as; a value of the wrong form is a QueryError."""
+        if self.kind == "iri":
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*", value):
+                raise QueryError(f"parameter {self.name}: {value!r} is not an absolute IRI")
+            return NamedNode(value)
+        if self.kind == "integer":
+            if not re.fullmatch(r"[+-]?[0-9]+", value.strip()):
+                raise QueryError(f"parameter {self.name}: {value!r} is not an integer")
+            return Literal(value.strip(), datatype=NamedNode(XSD + "integer"))
+        if self.kind == "decimal":
+            if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", value.strip()):
+                raise QueryError(f"parameter {self.name}: {value!r} is not a number")
+            return Literal(value.strip(), datatype=NamedNode(XSD + "decimal"))
+        if self.kind.startswith("lang:"):
+            return Literal(value, language=self.kind[5:])
+        if self.kind.startswith("http"):
+            return Literal(value, datatype=NamedNode(self.kind))
+        return Literal(value)
+
+    @property
+    def type_label(self) -> str:
+        """`string`, `iri`, `integer`, `en text`, `xsd:date`...: what `ksst queries NAME` shows."""
+        if self.kind.startswith("lang:"):
+            return self.kind[5:] + " text"
+        if self.kind.startswith("http"):
+            return shorten(self.kind)
+        return self.kind
+
+
+def _param_of(body: str) -> tuple[str, str]:
+    """Split a parameter variable's body into (name, kind) following grlc's suffixes."""
+    parts = body.split("_")
+    if len(parts) >= 3 and parts[-2] == "xsd":
+        return "_".join(parts[:-2]), XSD + parts[-1]
+    if len(parts) >= 2:
+        suffix = parts[-1]
+        if suffix == "iri":
+            return "_".join(parts[:-1]), "iri"
+        if suffix in ("integer", "number"):
+            return "_".join(parts[:-1]), "integer" if suffix == "integer" else "decimal"
+        if suffix == "literal":
+            return "_".join(parts[:-1]), "string"
+        if LANG_RE.match(suffix):
+            return "_".join(parts[:-1]), "lang:" + suffix
+    return body, "string"
+
+
+def _strip_code(text: str) -> str:
+    """The query with comments, strings and IRIs blanked (same length), so that scanning sees only syntax."""
+    out = list(text)
+    for m in _LEXEME_RE.finditer(text):
+        if m.group("comment") or m.group("string") or m.group("iri"):
+            for i in range(m.start(), m.end()):
+                if out[i] != "\n":
+                    out[i] = " "
+    return "".join(out)
+
+
+_LEXEME_RE = re.compile(
+    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
+    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
+    r'|(?P<comment>#[^\n]*)',
+)
+
+
+def find_params(query: str, descriptions: Mapping[str, str] | None = None,
+                defaults: Mapping[str, str] | None = None) -> list[Param]:
+    """The parameters a query declares by its `?_name` variables, in order of first use."""
+    found: dict[str, Param] = {}
+    for m in PARAM_RE.finditer(_strip_code(query)):
+        underscores, body = m.groups()
+        name, kind = _param_of(body)
+        if name in found:
+            continue
+        found[name] = Param(name=name, variable=underscores + body, kind=kind, required=underscores == "_",
+                            description=(descriptions or {}).get(name, ""),
+                            default=None if defaults is None or name not in defaults else str(defaults[name]))
+    return list(found.values())
+
+
+def parse_header(text: str) -> dict[str, object]:
+    """The `#+ key: value` decorators at the top of a query file (grlc syntax: YAML after `#+`)."""
+    import yaml
+
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#+"):
+            lines.append(stripped[2:].removeprefix(" "))
+        elif stripped and not stripped.startswith("#"):
+            break
+    if not lines:
+        return {}
+    try:
+        data = yaml.safe_load("\n".join(lines))
+    except yaml.YAMLError as exc:
+        raise QueryError(f"cannot read the #+ header: {exc}") from exc
+    if not isinstance(data, dict):
+        raise QueryError("the #+ header is not a set of `key: value` decorators")
+    return data
+
+
+def _list_of_pairs(value: object) -> dict[str, str]:
+    """grlc writes `defaults` (and we write `params`) as a list of one-key mappings; accept a mapping too."""
+    out: dict[str, str] = {}
+    items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+    for item in items:
+        if isinstance(item, dict):
+            out.update({str(k): "" if v is None else str(v) for k, v in item.items()})
+    return out
+
+
+@dataclass
+class SavedQuery:
+    """One query: its name (the file stem), text, grlc decorators and parameters."""
+
+    name: str
+    text: str
+    path: Path | None = None
+    summary: str = ""
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    params: list[Param] = field(default_factory=list)
+
+    @classmethod
+    def from_text(cls, name: str, text: str, path: Path | None = None) -> SavedQuery:
+        header = parse_header(text)
+        params = find_params(text, _list_of_pairs(header.get("params")), _list_of_pairs(header.get("defaults")))
+        tags = header.get("tags") or []
+        return cls(name=name, text=text, path=path, summary=str(header.get("summary") or "").strip(),
+                   description=" ".join(str(header.get("description") or "").split()),
+                   tags=[str(t) for t in tags] if isinstance(tags, list) else [str(tags)], params=params)
+
+    @classmethod
+    def from_file(cls, path: Path) -> SavedQuery:
+        return cls.from_text(path.stem, path.read_text(encoding="utf-8"), path)
+
+    def bindings(self, values: Mapping[str, str]) -> dict[str, NamedNode | Literal]:
+        """Variable name → RDF term for the given parameter values; unknown or missing ones are errors."""
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            listed = ", ".join(known) or "none"
+            raise QueryError(f"query {self.name!r} has no parameter {', '.join(unknown)} (its parameters: {listed})")
+        out: dict[str, NamedNode | Literal] = {}
+        for p in self.params:
+            if p.name in values:
+                out[p.variable] = p.term(values[p.name])
+            elif p.required:
+                example = p.default if p.default is not None else "VALUE"
+                what = f" ({p.description})" if p.description else ""
+                raise QueryError(f"query {self.name!r} needs parameter {p.name}{what}: "
+                                 f"add --param {p.name}={example}")
+        return out
+
+
+def queries_dir() -> Path:
+    return resource_dir("queries")
+
+
+def load_queries(folder: Path | None = None) -> dict[str, SavedQuery]:
+    """Every `*.rq` of the folder (default: the project's `queries/`), by name."""
+    folder = folder or queries_dir()
+    return {p.stem: SavedQuery.from_file(p) for p in sorted(folder.glob("*.rq"))}
+
+
+def load_query(name: str, folder: Path | None = None) -> SavedQuery:
+    """A saved query by name; an unknown name is a QueryError that lists the known ones."""
+    folder = folder or queries_dir()
+    path = folder / f"{name}.rq"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or not path.is_file():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.rq")))
+        raise QueryError(f"no saved query named {name!r} (see `ksst queries`; known: {known})")
+    return SavedQuery.from_file(path)
+
+
+# --- binding parameters -----------------------------------------------------------------------------------
+
+
+def where_group_start(query: str) -> int:
+    """Offset just after the `{` that opens the outermost WHERE group of a query.
+
+    That is the first top-level `{` after the keyword WHERE or, in a query that leaves the keyword out
+    (`SELECT ?x { ... }`, `ASK { ... }`), the first top-level `{`. Comments, strings and IRIs are skipped.
+    """
+    code = _strip_code(query)
+    depth_paren = depth_brace = 0
+    where_seen = False
+    first_brace = None
+    for m in re.finditer(r"[{}()]|(?<![?$:\w])WHERE\b", code, flags=re.IGNORECASE):
+        tok = m.group(0)
+        if tok == "(":
+            depth_paren += 1
+        elif tok == ")":
+            depth_paren -= 1
+        elif tok == "}":
+            depth_brace -= 1
+        elif tok == "{":
+            if depth_brace == 0 and depth_paren == 0:
+                if where_seen:
+                    return m.end()
+                if first_brace is None:
+                    first_brace = m.end()
+            depth_brace += 1
+        elif depth_brace == 0 and depth_paren == 0:
+            where_seen = True
+    if first_brace is None:
+        raise QueryError("the query has no WHERE group to bind parameters in")
+    return first_brace
+
+
+def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
+    """The query with `VALUES (?var ...) { (term ...) }` first in its WHERE group.
+
+    Terms are written as N-Triples (pyoxigraph escapes them), so a value can never change the query.
+    """
+    if not bindings:
+        return query
+    at = where_group_start(query)
+    names = list(bindings)
+    if len(names) == 1:
+        block = f" VALUES ?{names[0]} {{ {bindings[names[0]]} }}"
+    else:
+        block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(str(bindings[n]) for n in names)}) }}"
+    return query[:at] + block + query[at:]
+
+
+# --- running ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """Variables and rows of an answer (ASK and CONSTRUCT answers are turned into rows too)."""
+
+    variables: list[str]
+    rows: list[Row]
+
+
+def open_store(path: Path) -> Store:
+    if not path.is_dir():
+        raise QueryError(f"no store at {path}; run `ksst build` first")
+    try:
+        return Store.read_only(str(path))
+    except OSError as exc:
+        raise QueryError(f"cannot open the store at {path}: {exc}") from exc
+
+
+def _result(answer: object) -> Result:
+    if isinstance(answer, QuerySolutions):
+        variables = [v.value for v in answer.variables]
+        return Result(variables, [{v: sol[v] for v in variables} for sol in answer])
+    if isinstance(answer, QueryBoolean):
+        return Result(["ask"], [{"ask": Literal("true" if bool(answer) else "false",
+                                               datatype=NamedNode(XSD + "boolean"))}])
+    triples = list(answer)  # type: ignore[call-overload]
+    return Result(["subject", "predicate", "object"],
+                  [{"subject": t.subject, "predicate": t.predicate, "object": t.object} for t in triples])
+
+
+def run_embedded(store: Store, query: str, bindings: Mapping[str, Term] | None = None,
+                 graphs: Sequence[str] = DEFAULT_GRAPHS) -> Result:
+    """Run on a pyoxigraph store over the union of `graphs`, parameters bound by substitution."""
+    bindings = dict(bindings or {})
+    try:
+        answer = store.query(query, default_graph=[NamedNode(g) for g in graphs],
+                             substitutions={Variable(k): v for k, v in bindings.items()} or None)
+    except SyntaxError as exc:
+        raise QueryError(f"syntax error: {exc}") from exc
+    except RuntimeError as exc:
+        if "SELECT projection" in str(exc):
+            raise QueryError(f"a parameter variable is not projected by the query ({exc}); add it to SELECT") \
+                from exc
+        raise QueryError(str(exc)) from exc
+    result = _result(answer)
+    hidden = set(bindings)
+    if hidden:
+        result.variables = [v for v in result.variables if v not in hidden]
+        result.rows = [{k: v for k, v in row.items() if k not in hidden} for row in result.rows]
+    return result
+
+
+def run_remote(endpoint: str, query: str, bindings: Mapping[str, Term] | None = None,
+               graphs: Sequence[str] = DEFAULT_GRAPHS, *, user: str | None = None, password: str | None = None,
+               timeout: float = 30.0) -> Result:
+    """Run on a SPARQL 1.1 endpoint (through `ksst_kg.remote`), parameters bound by a VALUES block."""
+    try:
+        from . import remote
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("ksst_kg.remote",):
+            raise
+        raise QueryError("remote queries are not available in this installation (no ksst_kg.remote)") from exc
+    bindings = dict(bindings or {})
+    text = bind_values(query, bindings)
+    variables, rows = remote.select(endpoint, text, default_graphs=list(graphs), user=user, password=password,
+                                    timeout=timeout)
+    hidden = set(bindings)
+    return Result([v for v in variables if v not in hidden],
+                  [{k: v for k, v in row.items() if k not in hidden} for row in rows])
+
+
+# --- output -----------------------------------------------------------------------------------------------
+
+_SHORT = sorted(((iri, p) for p, iri in PREFIXES.items()), key=lambda x: -len(x[0]))
+
+
+def shorten(iri: str) -> str:
+    """`kg:edition/sim-2018` for a full IRI under a known prefix; other IRIs as `<...>`."""
+    for ns, prefix in _SHORT:
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return f"<{iri}>"
+
+
+def display(term: Term | None) -> str:
+    """A cell as a person reads it: prefixed IRIs, lexical values of literals, nothing for unbound."""
+    if term is None:
+        return ""
+    if isinstance(term, NamedNode):
+        return shorten(term.value)
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, Literal):
+        return term.value
+    return str(term)
+
+
+def plain(term: Term | None) -> str:
+    """A cell for csv/tsv: full IRIs, lexical values of literals, empty for unbound."""
+    if term is None:
+        return ""
+    if isinstance(term, NamedNode | Literal):
+        return term.value
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    return str(term)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for para in text.splitlines() or [""]:
+        lines.extend(textwrap.wrap(para, width, break_on_hyphens=False) or [""])
+    return lines
+
+
+MIN_WRAPPED_WIDTH = 20  # a wrapped column is never narrower than this (nor than its longest word)
+
+
+def _fit(widths: list[int], minimums: list[int], total: int) -> list[int]:
+    """Narrow the widest shrinkable columns until the table (2-space gaps) fits in `total` characters.
+
+    A column never gets narrower than its header, its longest word or MIN_WRAPPED_WIDTH, so IRIs, codes and
+    numbers are never cut; if the table cannot fit it stays wider than the terminal rather than becoming
+    unreadable.
+    """
+    widths = list(widths)
+    budget = total - 2 * (len(widths) - 1)
+    while sum(widths) > budget:
+        shrinkable = [i for i in range(len(widths)) if widths[i] > minimums[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
+def format_table(result: Result, max_width: int | None = None) -> str:
+    """Aligned columns; long cells are wrapped when the table would be wider than `max_width`."""
+    header = result.variables
+    cells = [[display(row.get(v)) for v in header] for row in result.rows]
+    widths = [max([len(h)] + [max((len(line) for line in c[i].splitlines()), default=0) for c in cells])
+              for i, h in enumerate(header)]
+    if max_width:
+        minimums = [max([len(h), min(widths[i], MIN_WRAPPED_WIDTH)] + [len(w) for c in cells for w in c[i].split()])
+                    for i, h in enumerate(header)]
+        widths = _fit(widths, minimums, max_width)
+    out = []
+
+    def emit(values: list[str]) -> None:
+        wrapped = [_wrap(v, w) for v, w in zip(values, widths, strict=True)]
+        for i in range(max(len(w) for w in wrapped)):
+            parts = [(w[i] if i < len(w) else "").ljust(width) for w, width in zip(wrapped, widths, strict=True)]
+            out.append("  ".join(parts).rstrip())
+
+    if header:
+        emit(header)
+        out.append("  ".join("-" * w for w in widths))
+    for row in cells:
+        emit(row)
+    n = len(result.rows)
+    out.append(f"({n} row{'s' if n != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def format_delimited(result: Result, delimiter: str) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow([plain(row.get(v)) for v in result.variables])
+    return buffer.getvalue()
+
+
+def _json_term(term: Term) -> dict[str, str]:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD + "string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+def format_json(result: Result) -> str:
+    """The W3C SPARQL 1.1 Query Results JSON format."""
+    doc = {
+        "head": {"vars": result.variables},
+        "results": {"bindings": [{k: _json_term(v) for k, v in row.items() if v is not None}
+                                 for row in result.rows]},
+    }
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def render(result: Result, fmt: str, max_width: int | None = None) -> str:
+    if fmt == "table":
+        return format_table(result, max_width)
+    if fmt == "csv":
+        return format_delimited(result, ",")
+    if fmt == "tsv":
+        return format_delimited(result, "\t")
+    if fmt == "json":
+        return format_json(result)
+    raise QueryError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+
+
+def with_prologue(query: str) -> str:
+    """An ad-hoc query with PREFIX lines for the project's prefixes before its own prologue."""
+    return sparql_prologue() + query
+
+
+def rows_as_text(result: Result) -> list[dict[str, str]]:
+    """Rows as {variable: displayed value}, unbound variables left out (what the competency tests compare)."""
+    return [{k: display(v) for k, v in row.items() if v is not None} for row in result.rows]
+
+
+def parse_param_options(values: Iterable[str]) -> dict[str, str]:
+    """`key=value` strings from the command line; the value may itself contain `=`."""
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"--param takes key=value, not {item!r}")
+        out[key.strip()] = value
+    return out

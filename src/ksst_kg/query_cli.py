@@ -1,0 +1,128 @@
+"""`ksst query` and `ksst queries`: answer the saved cross-year questions from the command line.
+
+Imports only click, pyoxigraph and the light `query` module, so that a query starts quickly.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from .query import (
+    DEFAULT_GRAPHS,
+    FORMATS,
+    QueryError,
+    Result,
+    SavedQuery,
+    load_queries,
+    load_query,
+    open_store,
+    parse_param_options,
+    render,
+    run_embedded,
+    run_remote,
+    with_prologue,
+)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"ksst query: {message}", err=True)
+    sys.exit(code)
+
+
+def _resolve(name: str | None, expression: str | None) -> SavedQuery:
+    """A saved query by name, a query file (a path, or `-` for standard input), or the -e text."""
+    if expression is not None:
+        if name is not None:
+            raise QueryError("give either a query NAME (or file) or -e 'QUERY', not both")
+        return SavedQuery.from_text("(expression)", with_prologue(expression))
+    if name is None:
+        raise QueryError("which query? Give a NAME (see `ksst queries`), a .rq file, or -e 'SELECT ...'")
+    if name == "-":
+        return SavedQuery.from_text("(stdin)", with_prologue(sys.stdin.read()))
+    path = Path(name)
+    if name.endswith(".rq") or "/" in name or path.is_file():
+        if not path.is_file():
+            raise QueryError(f"no query file {name}")
+        return SavedQuery.from_text(path.stem, with_prologue(path.read_text(encoding="utf-8")), path)
+    return load_query(name)
+
+
+@click.command("query")
+@click.argument("name", required=False)
+@click.option("-e", "--expression", default=None, metavar="QUERY",
+              help="Run this SPARQL text instead of a saved query.")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter of the query (repeatable), e.g. --param country=Srilanka.")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for people; csv, tsv or json (SPARQL results JSON) for other tools.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
+              show_default=True, help="Build folder whose embedded store is queried.")
+@click.option("--endpoint", default=None, metavar="URL", help="Query this SPARQL endpoint instead of the build.")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="Graph(s) forming the default graph (repeatable; default: asserted, inferred and ontology).")
+@click.option("--user", default=None, help="User name for the endpoint.")
+@click.option("--password", default=None, envvar="KSST_ENDPOINT_PASSWORD", help="Password for the endpoint "
+              "(or the KSST_ENDPOINT_PASSWORD environment variable).")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the endpoint.")
+@click.option("--width", type=int, default=None,
+              help="Wrap table cells to fit this many columns (default: the terminal's width, if any).")
+def query_cmd(name: str | None, expression: str | None, params: tuple[str, ...], fmt: str, out_dir: Path,
+              endpoint: str | None, graphs: tuple[str, ...], user: str | None, password: str | None,
+              timeout: float, width: int | None) -> None:
+    """Answer a saved question NAME (see `ksst queries`), a query file, or -e 'SELECT ...'."""
+    query: SavedQuery | None = None
+    try:
+        query = _resolve(name, expression)
+        bindings = query.bindings(parse_param_options(params))
+        default_graphs = list(graphs) or list(DEFAULT_GRAPHS)
+        if endpoint:
+            try:
+                result: Result = run_remote(endpoint, query.text, bindings, default_graphs, user=user,
+                                            password=password, timeout=timeout)
+            except QueryError:
+                raise
+            except Exception as exc:  # network, HTTP and endpoint errors become one message
+                raise QueryError(str(exc)) from exc
+        else:
+            result = run_embedded(open_store(out_dir / "store"), query.text, bindings, default_graphs)
+    except QueryError as exc:
+        where = ""
+        if query is not None and str(exc).startswith("syntax error"):
+            where = f"{query.path or query.name}: "
+        _fail(f"{where}{exc}")
+    if fmt == "table" and width is None and sys.stdout.isatty():
+        width = shutil.get_terminal_size().columns
+    click.echo(render(result, fmt, width), nl=False)
+
+
+@click.command("queries")
+@click.argument("name", required=False)
+def queries_cmd(name: str | None) -> None:
+    """List the saved questions with their summaries and parameters (or show one of them in full)."""
+    try:
+        if name:
+            q = load_query(name)
+            click.echo(f"{q.name}: {q.summary}\n")
+            if q.description:
+                click.echo(click.wrap_text(q.description, 100) + "\n")
+            for p in q.params:
+                need = "required" if p.required else "optional"
+                example = f"; e.g. {p.default}" if p.default is not None else ""
+                click.echo(f"  --param {p.name}=VALUE  ({p.type_label}, {need}{example}) {p.description}")
+            if q.path:
+                click.echo(f"\nFile: {q.path}")
+            return
+        saved = load_queries()
+    except QueryError as exc:
+        _fail(str(exc))
+    width = max((len(n) for n in saved), default=4)
+    for q in saved.values():
+        click.echo(f"{q.name.ljust(width)}  {q.summary}")
+        for p in q.params:
+            need = "required" if p.required else "optional"
+            click.echo(f"{'':{width}}    --param {p.name}=...  ({need}) {p.description}")
+    click.echo(f"\n{len(saved)} saved queries; run one with `ksst query NAME`, details with `ksst queries NAME`.")
