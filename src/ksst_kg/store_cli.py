@@ -1,0 +1,115 @@
+"""`ksst serve` and `ksst load`: the built graph in a SPARQL server (see docs/triplestores.md).
+
+`cli.py` picks up `serve_cmd` and `load_cmd` from here and registers them as `serve` and `load`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import KsstError
+
+DEFAULT_OUT = Path("build")
+
+
+def _fail(command: str, message: str, code: int = 1) -> None:
+    click.echo(f"ksst {command}: {message}", err=True)
+    sys.exit(code)
+
+
+@click.command("serve")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT,
+              show_default=True, help="Build folder whose store to serve.")
+@click.option("--bind", "host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface: then anyone who can reach this "
+                   "machine can query it).")
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None,
+              help="Stop queries that run longer than this many seconds.")
+@click.option("--cors", is_flag=True, help="Allow cross-origin requests (web pages on other sites may query).")
+def serve_cmd(out_dir: Path, host: str, port: int, timeout: float | None, cors: bool) -> None:
+    """Serve the built graph read-only over SPARQL with the Oxigraph server, until Ctrl-C or SIGTERM.
+
+    The default graph of a query is the union of the asserted, inferred and ontology graphs.
+    """
+    from .serve import run
+
+    def ready(urls) -> None:  # type: ignore[no-untyped-def]
+        click.echo(f"SPARQL endpoint: {urls.query}")
+        click.echo(f"Query page: {urls.page}")
+        click.echo("Default graph: the union of the asserted, inferred and ontology graphs. "
+                   "Press Ctrl-C to stop.")
+        sys.stdout.flush()
+
+    try:
+        code = run(out_dir / "store", host, port, timeout=timeout, cors=cors, on_ready=ready)
+    except KsstError as exc:
+        _fail("serve", str(exc))
+    click.echo("ksst serve: stopped.", err=True)
+    sys.exit(code)
+
+
+@click.command("load")
+@click.option("--endpoint", required=True, metavar="URL",
+              help="SPARQL query endpoint of the store, e.g. http://localhost:7878/query (Oxigraph), "
+                   "http://localhost:3030/ds/sparql (Fuseki), http://localhost:8890/sparql (Virtuoso), "
+                   "http://localhost:7200/repositories/ID (GraphDB).")
+@click.option("--update-endpoint", metavar="URL", default=None,
+              help="SPARQL Update endpoint (default: derived from --endpoint).")
+@click.option("--store-endpoint", metavar="URL", default=None,
+              help="Graph Store Protocol endpoint (default: derived from --endpoint).")
+@click.option("--no-gsp", is_flag=True, help="Do not use the Graph Store Protocol; load with SPARQL Update.")
+@click.option("--graph", "graph_base", metavar="IRI", default=None,
+              help="Load into BASE/asserted, BASE/inferred and BASE/ontology instead of the build's own graph "
+                   "IRIs (https://w3id.org/ksst-kg/graph/asserted, …/inferred, …/ontology).")
+@click.option("--user", envvar="KSST_ENDPOINT_USER", default=None, help="User name (or $KSST_ENDPOINT_USER).")
+@click.option("--password", envvar="KSST_ENDPOINT_PASSWORD", default=None,
+              help="Password (or $KSST_ENDPOINT_PASSWORD; asked for if --user is given without it).")
+@click.option("--auth", type=click.Choice(["auto", "basic", "digest"]), default="auto", show_default=True,
+              help="HTTP authentication: auto answers the store's challenge (basic or digest), basic sends "
+                   "the password with every request, digest answers digest challenges only.")
+@click.option("--timeout", type=click.FloatRange(min=0.01), default=60.0, show_default=True,
+              help="Seconds to wait for the store to answer one request.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="Triples per INSERT DATA request when loading with SPARQL Update.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT,
+              show_default=True, help="Build folder to load.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
+def load_cmd(endpoint: str, update_endpoint: str | None, store_endpoint: str | None, no_gsp: bool,
+             graph_base: str | None, user: str | None, password: str | None, auth: str, timeout: float,
+             batch_size: int, out_dir: Path, quiet: bool) -> None:
+    """Load the built graphs (asserted, inferred, ontology) into a SPARQL 1.1 store, replacing them there.
+
+    Uses the Graph Store Protocol (one PUT per graph), or SPARQL Update where the store has none. Then
+    counts the triples of each graph in the store and compares them with the build: exits non-zero if
+    they differ.
+    """
+    from .remote import Client, Progress, credentials_for, endpoints_for, load
+
+    if user is not None and password is None:
+        password = click.prompt(f"Password for {user}", hide_input=True, err=True)
+    try:
+        credentials = credentials_for(user, password, auth)
+        endpoints = endpoints_for(endpoint, update=update_endpoint, store=store_endpoint, use_gsp=not no_gsp,
+                                  authenticated=credentials is not None)
+        client = Client(endpoints, credentials=credentials, timeout=timeout)
+        report = load(out_dir, client, graph_base=graph_base, batch_size=batch_size, progress=Progress(),
+                      notify=lambda note: click.echo(f"ksst load: {note}", err=True))
+    except KsstError as exc:
+        _fail("load", str(exc))
+    via = endpoints.store if report.method == "Graph Store Protocol" else endpoints.update
+    if not quiet or not report.ok:
+        click.echo(f"Loaded {out_dir} into {endpoint} with the {report.method} ({via}).")
+        width = max(len(c.iri) for c in report.counts)
+        click.echo(f"{'graph'.ljust(width)}  {'build':>8}  {'store':>8}")
+        for c in report.counts:
+            mark = "" if c.ok else "  DIFFERS"
+            click.echo(f"{c.iri.ljust(width)}  {c.local:>8}  {c.remote:>8}{mark}")
+        click.echo(f"{'total'.ljust(width)}  {sum(c.local for c in report.counts):>8}  "
+                   f"{sum(c.remote for c in report.counts):>8}")
+    if not report.ok:
+        _fail("load", "the store does not hold the same number of triples as the build; check that nothing "
+                      "else writes to these graphs and that the store keeps every triple it is given")
