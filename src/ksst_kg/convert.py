@@ -62,9 +62,14 @@ def concept(scheme: str, ident: str) -> NamedNode:
     return kg(f"concept/{scheme}/{ident}")
 
 
-def claim_iri(subject: NamedNode, predicate: NamedNode, obj: Term) -> NamedNode:
-    """Stable claim IRI: the subject IRI plus a short hash of predicate and object."""
-    digest = hashlib.sha1(f"{predicate} {obj}".encode()).hexdigest()[:12]
+def claim_iri(subject: NamedNode, predicate: NamedNode, obj: Term, scope: NamedNode | None = None) -> NamedNode:
+    """Stable claim IRI: the subject IRI plus a short hash of predicate, object and the edition it is about.
+
+    The edition is part of the key so that a fact attested at two editions (a post held in 2017 and in 2018)
+    keeps one claim per edition, each with the sources of that edition.
+    """
+    key = f"{predicate} {obj}" if scope is None else f"{predicate} {obj} {scope}"
+    digest = hashlib.sha1(key.encode()).hexdigest()[:12]
     return NamedNode(f"{subject.value}/claim/{digest}")
 
 
@@ -100,7 +105,7 @@ class Chunk:
              key: str | None = None) -> NamedNode:
         """A stated or inferred fact: the triple plus its claim; returns the claim IRI."""
         self.add(s, p, o)
-        c = claim_iri(s, p, o)
+        c = claim_iri(s, p, o, edition)
         self.add(c, RDF_TYPE, ksst("Claim"))
         self.add(c, ksst("claimSubject"), s)
         self.add(c, ksst("claimProperty"), p)
@@ -285,6 +290,13 @@ class _EditionWriter:
         self.ds, self.ed, self.file = ds, ed, file
         self.s = kg(f"edition/{ed.id}")
         self.chunk = Chunk(file)
+        self.names = {o.id: o.name_en for o in ds.organisations} | {p.id: p.name for p in ds.people}
+        years = "/".join(str(f.value) for f in ed.year)
+        where = " and ".join(self._place_name(f.value) for f in ed.places) or ", ".join(f.value for f in ed.mode)
+        self.label_en, self.label_id = f"{years} edition, {where}", f"angkatan {years}, {where}"
+
+    def concept_label(self, scheme: str, ident: str) -> str:
+        return next(c.label_en for c in self.ds.schemes[scheme].concepts if c.id == ident)
 
     def prov(self, fact: Fact[Any], default: Iterable[str] | None = None) -> Prov:
         return Prov.of(fact, self.ed.sources if default is None else default)
@@ -305,11 +317,8 @@ class _EditionWriter:
     def write(self) -> Chunk:
         ed, s, c = self.ed, self.s, self.chunk
         c.add(s, RDF_TYPE, ksst("Edition"))
-        years = "/".join(str(f.value) for f in ed.year)
-        where = " and ".join(self._place_name(f.value) for f in ed.places) or ", ".join(
-            f.value for f in ed.mode)
-        c.add(s, iri(RDFS + "label"), en(f"{years} edition, {where}"))
-        c.add(s, iri(RDFS + "label"), ind(f"angkatan {years}, {where}"))
+        c.add(s, iri(RDFS + "label"), en(self.label_en))
+        c.add(s, iri(RDFS + "label"), ind(self.label_id))
         self.facts(s, ksst("partOfProgramme"), [ed.programme], lambda v: kg(f"programme/{v}"), "programme")
         self.facts(s, ksst("year"), ed.year, lambda v: typed(v, "gYear"), "year")
         self.facts(s, ksst("batchOrdinal"), ed.batch_ordinal, lambda v: typed(v, "positiveInteger"),
@@ -346,6 +355,10 @@ class _EditionWriter:
         self._discrepancies()
         return c
 
+    def _source_label(self, ident: str) -> str:
+        source = next(x for x in self.ds.sources if x.id == ident)
+        return f"{self.names[source.publisher]} ({source.file[:3]})"
+
     def _place_name(self, ident: str) -> str:
         return next(p.name_en for p in self.ds.places if p.id == ident)
 
@@ -363,7 +376,7 @@ class _EditionWriter:
     def _country_lists(self) -> None:
         for cl in self.ed.country_lists:
             node = self._part("country-list", cl.source, "CountryList", "countryList", "countryListOf",
-                              f"countries named by {cl.source} for {self.ed.id}")
+                              f"Countries named by {self._source_label(cl.source)} ({self.label_en})")
             self.chunk.add(node, iri(PROV + "wasDerivedFrom"), kg(f"source/{cl.source}"))
             src = [cl.source]
             self.one(node, ksst("listCompleteness"), concept("completeness", cl.completeness),
@@ -381,7 +394,9 @@ class _EditionWriter:
         for role in self.ed.roles:
             agent = kg(f"person/{role.agent}") if role.agent in people else kg(f"org/{role.agent}")
             node = self._part(f"role/{role.role}", role.agent, "RoleInEdition", PROV + "qualifiedAssociation",
-                              "roleIn", f"{role.role} of {self.ed.id}: {role.agent}")
+                              "roleIn",
+                              f"{self.names[role.agent]}, {self.concept_label('edition-roles', role.role)} "
+                              f"({self.label_en})")
             key = f"role/{role.role}/{role.agent}"
             self.one(node, iri(PROV + "agent"), agent, f"{key}/agent", role.sources, role.passage)
             self.one(node, iri(PROV + "hadRole"), concept("edition-roles", role.role), f"{key}/role",
@@ -400,7 +415,8 @@ class _EditionWriter:
         node = kg(f"membership/{person}/{post.organisation}/{post.post}")
         c = self.chunk
         c.add(node, RDF_TYPE, iri(ORG + "Membership"))
-        c.add(node, iri(RDFS + "label"), en(f"{person} as {post.post} of {post.organisation}"))
+        title = ("acting " if post.acting else "") + self.concept_label("posts", post.post)
+        c.add(node, iri(RDFS + "label"), en(f"{self.names[person]}, {title}, {self.names[post.organisation]}"))
         key = f"membership/{person}/{post.organisation}/{post.post}"
         self.one(node, iri(ORG + "member"), kg(f"person/{person}"), f"{key}/member", sources)
         self.one(node, iri(ORG + "organization"), kg(f"org/{post.organisation}"), f"{key}/organisation", sources)
@@ -412,7 +428,8 @@ class _EditionWriter:
 
     def _visits(self) -> None:
         for v in self.ed.visits:
-            node = self._part("visit", v.id, "Visit", "hasVisit", "visitOf", f"visit {v.id} of {self.ed.id}")
+            visited = ", ".join(self.names[o] for o in v.institutions) or v.description or v.id
+            node = self._part("visit", v.id, "Visit", "hasVisit", "visitOf", f"Visit: {visited} ({self.label_en})")
             key = f"visit/{v.id}"
             for org in v.institutions:
                 self.one(node, ksst("visitedInstitution"), kg(f"org/{org}"), f"{key}/institutions", v.sources,
@@ -439,7 +456,7 @@ class _EditionWriter:
     def _plans(self) -> None:
         for p in self.ed.plans:
             node = self._part("plan", p.id, "EditionPlan", "nextEditionPlan", "planOf",
-                              f"plan {p.id} stated at {self.ed.id}")
+                              f"Plan for a later edition, stated at the {self.label_en}")
             key = f"plan/{p.id}"
             default = p.sources or self.ed.sources
             self.facts(node, ksst("plannedYear"), p.year, lambda v: typed(v, "gYear"), f"{key}/year", default)
@@ -484,7 +501,7 @@ class _EditionWriter:
     def _discrepancies(self) -> None:
         for i, d in enumerate(self.ed.discrepancies):
             node = self._part("discrepancy", d.id, "Discrepancy", "hasDiscrepancy", "aboutEdition",
-                              f"discrepancy {d.id} in {self.ed.id}")
+                              f"Discrepancy {d.id} ({self.label_en})")
             self.chunk.add(node, ksst("discrepancyKind"), concept("discrepancy-kinds", d.kind))
             self.chunk.add(node, iri(RDFS + "comment"), en(d.comment))
             for j, ref in enumerate(d.claims):
