@@ -11,6 +11,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ from .namespaces import (
 )
 from .records import Dataset, load_dataset
 from .resources import resource_dir
-from .validate import Violation, ontology_graph, qc_violations, shacl_violations, store_with, to_rdflib
+from .validate import Violation, qc_violations, validate_units, validation_units
 
 DATASET_IRI = KG + "dataset/ksst-kg"
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
@@ -57,6 +58,7 @@ class BuildResult:
     inferred_triples: int = 0
     violations: list[Violation] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def conforms(self) -> bool:
@@ -139,12 +141,21 @@ def data_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def write_store(path: Path, asserted: list[Triple], inferred: list[Triple], ontology: list[Triple]) -> None:
-    """The embedded on-disk Oxigraph store, one named graph each for asserted, inferred and ontology."""
+def open_store(path: Path, asserted: list[Triple], ontology: list[Triple]) -> Store:
+    """The embedded on-disk Oxigraph store with the asserted graph and the ontology in their named graphs."""
     store = Store(str(path))
-    for graph, triples in ((GRAPH_ASSERTED, asserted), (GRAPH_INFERRED, inferred), (GRAPH_ONTOLOGY, ontology)):
-        g = NamedNode(graph)
-        store.bulk_extend([Quad(t.subject, t.predicate, t.object, g) for t in triples])
+    add_graph(store, GRAPH_ASSERTED, asserted)
+    add_graph(store, GRAPH_ONTOLOGY, ontology)
+    return store
+
+
+def add_graph(store: Store, graph: str, triples: list[Triple]) -> None:
+    g = NamedNode(graph)
+    store.bulk_extend([Quad(t.subject, t.predicate, t.object, g) for t in triples])
+
+
+def close_store(store: Store) -> None:
+    """Flush and compact, then drop the handle so the folder can be moved and opened by other processes."""
     store.flush()
     store.optimize()
     del store
@@ -167,43 +178,74 @@ def swap_in(tmp: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
+class Stopwatch:
+    """Wall time of each stage of a build, for `ksst build --timings` and the benchmarks."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = round(now - self._last, 3)
+        self._last = now
+
+
+def default_cache_dir(out_dir: Path) -> Path:
+    """Validation results of unchanged records are kept beside the build folder, not in it."""
+    return out_dir.parent / f".{out_dir.name}-cache"
+
+
+def build(data_dir: Path, out_dir: Path, *, infer: bool = True, cache_dir: Path | None = None,
+          use_cache: bool = True) -> BuildResult:
     """Run the pipeline; raise RecordErrors or ValidationFailed (with nothing written) on bad input."""
+    out_dir = Path(out_dir)
+    cache = (cache_dir or default_cache_dir(out_dir)) if use_cache else None
+    clock = Stopwatch()
     ds = load_dataset(Path(data_dir))
+    clock.lap("load")
     chunks = convert(ds)
     origins = origins_of(chunks)
     asserted = sorted_triples(t for chunk in chunks for t in chunk.triples)
     onto = ontology_triples()
-    result = BuildResult(out_dir=Path(out_dir), **counts(ds))
+    result = BuildResult(out_dir=out_dir, **counts(ds))
     result.asserted_triples = len(asserted)
-    asserted_rdflib = to_rdflib(asserted)
-    violations = shacl_violations(asserted_rdflib, origins)
-    violations += qc_violations(store_with(asserted, onto), origins)
-    if violations:
-        result.violations = violations
-        raise ValidationFailed("\n".join(str(v) for v in violations))
-    inferred: list[Triple] = []
-    if infer:
-        from .infer import entailed
-
-        inferred = sorted_triples(entailed(asserted_rdflib, ontology_graph()))
-    result.inferred_triples = len(inferred)
-    out_dir = Path(out_dir)
+    clock.lap("convert")
+    violations = validate_units(validation_units([(c.file, c.triples) for c in chunks]), cache)
+    clock.lap("shacl")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     try:
         tmp.chmod(default_mode(directory=True))
-        _write_outputs(tmp, ds, result, asserted, inferred, onto)
+        store = open_store(tmp / "store", asserted, onto)
+        clock.lap("store")
+        violations += qc_violations(store, origins)
+        clock.lap("qc")
+        if violations:
+            result.violations = violations
+            raise ValidationFailed("\n".join(str(v) for v in violations))
+        inferred: list[Triple] = []
+        if infer:
+            from .infer import entailed
+
+            inferred = sorted_triples(entailed(asserted, onto))
+            add_graph(store, GRAPH_INFERRED, inferred)
+        close_store(store)
+        result.inferred_triples = len(inferred)
+        clock.lap("infer")
+        _write_outputs(tmp, ds, result, asserted, inferred)
+        clock.lap("export")
         result.files = sorted(p.name for p in tmp.iterdir())
         swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    result.timings = clock.times
     return result
 
 
-def _write_outputs(tmp: Path, ds: Dataset, result: BuildResult, asserted: list[Triple], inferred: list[Triple],
-                   onto: list[Triple]) -> None:
+def _write_outputs(tmp: Path, ds: Dataset, result: BuildResult, asserted: list[Triple],
+                   inferred: list[Triple]) -> None:
     write_graph(asserted, tmp / "ksst")
     write_graph(inferred, tmp / "inferred")
     write_graph(void_triples(result, ds), tmp / "void", formats=("ttl",))
@@ -211,8 +253,7 @@ def _write_outputs(tmp: Path, ds: Dataset, result: BuildResult, asserted: list[T
                                     ("shapes", "*.ttl", "shapes-")):
         for path in sorted(resource_dir(folder).glob(pattern)):
             shutil.copyfile(path, tmp / f"{prefix}{path.name}")
-    write_store(tmp / "store", asserted, inferred, onto)
     summary = result.summary()
-    summary.pop("out_dir")
-    summary.pop("files")
+    for volatile in ("out_dir", "files", "timings"):
+        summary.pop(volatile)
     atomic_write(tmp / "summary.json", (json.dumps(summary, indent=1, sort_keys=True) + "\n").encode())

@@ -42,14 +42,17 @@ def main() -> None:
 @data_option
 @out_option
 @click.option("--no-infer", is_flag=True, help="Skip OWL RL inference.")
+@click.option("--no-cache", is_flag=True, help="Validate every record again, ignoring cached results.")
+@click.option("--timings", is_flag=True, help="Print the wall time of each stage.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
-def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, quiet: bool) -> None:
+def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, no_cache: bool, timings: bool,
+              quiet: bool) -> None:
     """Load records, convert, validate, infer, and write every export and the embedded store."""
     from .build import build
     from .resources import default_data_dir
 
     try:
-        result = build(data_dir or default_data_dir(), out_dir, infer=not no_infer)
+        result = build(data_dir or default_data_dir(), out_dir, infer=not no_infer, use_cache=not no_cache)
     except RecordErrors as exc:
         _fail(f"ksst build: {len(exc.errors)} problem(s) in the data; nothing was written.\n{exc}")
     except ValidationFailed as exc:
@@ -63,6 +66,8 @@ def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, quiet: bool)
             f"{result.asserted_triples} asserted + {result.inferred_triples} inferred triples; "
             f"validation: {'conforms' if result.conforms else 'FAILED'}."
         )
+    if timings:
+        click.echo("timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items()))
 
 
 @main.command("validate")

@@ -130,6 +130,168 @@ def owlrl_entailments(asserted: rdflib.Graph, ontology: rdflib.Graph, *,
     return out
 
 
-def entailed(asserted: rdflib.Graph, ontology: rdflib.Graph) -> Iterable[Triple]:
-    """The inferred graph of a build."""
-    return owlrl_entailments(asserted, ontology)
+# --- the fast path: the same rules, compiled from the ontology ------------------------------------------
+
+#: Ontology constructs the compiled rules do not cover; an ontology using one goes through owlrl instead.
+UNCOMPILED = frozenset({
+    OWL + "FunctionalProperty", OWL + "InverseFunctionalProperty", OWL + "Restriction", OWL + "propertyChainAxiom",
+    OWL + "hasKey", OWL + "unionOf", OWL + "intersectionOf", OWL + "oneOf", OWL + "complementOf",
+    OWL + "hasValue", OWL + "someValuesFrom", OWL + "allValuesFrom", OWL + "maxCardinality",
+    OWL + "maxQualifiedCardinality", OWL + "sameAs", OWL + "AsymmetricProperty", OWL + "IrreflexiveProperty",
+})
+RDF_TYPE = RDF + "type"
+
+
+def _closure(edges: dict[str, set[str]], start: str) -> set[str]:
+    """Everything reachable from `start` (itself included) along `edges`."""
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+class CompiledRules:
+    """OWL RL rules cax-sco, cax-eqc, prp-spo1, prp-eqp, prp-inv, prp-symp, prp-dom, prp-rng and prp-trp,
+    specialised to one ontology: for each property, every (direction, property) a triple of it entails.
+    """
+
+    def __init__(self, ontology: Iterable[Triple]) -> None:
+        sub_class: dict[str, set[str]] = {}
+        sub_prop: dict[str, set[str]] = {}
+        inverse: dict[str, set[str]] = {}
+        self.domain: dict[str, set[str]] = {}
+        self.range: dict[str, set[str]] = {}
+        self.transitive: set[str] = set()
+        self.symmetric: set[str] = set()
+        self.unsupported: set[str] = set()
+        for t in ontology:
+            p, s = t.predicate.value, t.subject.value
+            o = t.object.value
+            if p in UNCOMPILED or (p == RDF_TYPE and o in UNCOMPILED):
+                self.unsupported.add(o if p == RDF_TYPE else p)
+            elif p == RDFS + "subClassOf":
+                sub_class.setdefault(s, set()).add(o)
+            elif p == OWL + "equivalentClass":
+                sub_class.setdefault(s, set()).add(o)
+                sub_class.setdefault(o, set()).add(s)
+            elif p == RDFS + "subPropertyOf":
+                sub_prop.setdefault(s, set()).add(o)
+            elif p == OWL + "equivalentProperty":
+                sub_prop.setdefault(s, set()).add(o)
+                sub_prop.setdefault(o, set()).add(s)
+            elif p == OWL + "inverseOf":
+                inverse.setdefault(s, set()).add(o)
+                inverse.setdefault(o, set()).add(s)
+            elif p == RDFS + "domain":
+                self.domain.setdefault(s, set()).add(o)
+            elif p == RDFS + "range":
+                self.range.setdefault(s, set()).add(o)
+            elif p == RDF_TYPE and o == OWL + "TransitiveProperty":
+                self.transitive.add(s)
+            elif p == RDF_TYPE and o == OWL + "SymmetricProperty":
+                self.symmetric.add(s)
+        self._sub_class, self._sub_prop, self._inverse = sub_class, sub_prop, inverse
+        self._superclasses: dict[str, set[str]] = {}
+        self._derived: dict[str, frozenset[tuple[bool, str]]] = {}
+
+    def superclasses(self, cls: str) -> set[str]:
+        if cls not in self._superclasses:
+            self._superclasses[cls] = _closure(self._sub_class, cls)
+        return self._superclasses[cls]
+
+    def derived(self, prop: str) -> frozenset[tuple[bool, str]]:
+        """(reversed?, property) pairs that `s prop o` entails, itself included: sub-properties, inverses and
+        symmetry applied until nothing new comes."""
+        if prop not in self._derived:
+            seen = {(False, prop)}
+            todo = [(False, prop)]
+            while todo:
+                flipped, q = todo.pop()
+                nexts = [(flipped, sup) for sup in self._sub_prop.get(q, ())]
+                nexts += [(not flipped, inv) for inv in self._inverse.get(q, ())]
+                if q in self.symmetric:
+                    nexts.append((not flipped, q))
+                for item in nexts:
+                    if item not in seen:
+                        seen.add(item)
+                        todo.append(item)
+            self._derived[prop] = frozenset(seen)
+        return self._derived[prop]
+
+
+def rl_closure(asserted: Iterable[Triple], rules: CompiledRules) -> set[Triple]:
+    """Forward-chain the compiled rules over the asserted triples; return the closure (asserted included)."""
+    closure: set[Triple] = set()
+    todo = list(asserted)
+    type_node = NamedNode(RDF_TYPE)
+    while todo:
+        fresh: list[Triple] = []
+        for t in todo:
+            if t in closure:
+                continue
+            closure.add(t)
+            s, p, o = t.subject, t.predicate, t.object
+            if p.value == RDF_TYPE:
+                fresh.extend(Triple(s, p, NamedNode(c)) for c in rules.superclasses(o.value))
+                continue
+            for flipped, q in rules.derived(p.value):
+                if flipped and isinstance(o, Literal):
+                    continue
+                subj, obj = (o, s) if flipped else (s, o)
+                fresh.append(Triple(subj, NamedNode(q), obj))
+                fresh.extend(Triple(subj, type_node, NamedNode(c)) for c in rules.domain.get(q, ()))
+                if isinstance(obj, NamedNode):
+                    fresh.extend(Triple(obj, type_node, NamedNode(c)) for c in rules.range.get(q, ()))
+        fresh.extend(_transitive_steps(closure, rules.transitive))
+        todo = [t for t in fresh if t not in closure]
+    return closure
+
+
+def _transitive_steps(closure: set[Triple], transitive: set[str]) -> list[Triple]:
+    """prp-trp: for each transitive property, the pairs its closure adds (computed per property)."""
+    out: list[Triple] = []
+    for prop in transitive:
+        edges: dict[NamedNode, set[NamedNode]] = {}
+        for t in closure:
+            if t.predicate.value == prop and isinstance(t.object, NamedNode):
+                edges.setdefault(t.subject, set()).add(t.object)
+        node = NamedNode(prop)
+        for start, direct in edges.items():
+            for end in _closure(edges, start) - {start} - direct:  # type: ignore[arg-type]
+                out.append(Triple(start, node, end))
+    return out
+
+
+def _is_noise(t: Triple) -> bool:
+    s, p, o = t.subject.value, t.predicate.value, t.object
+    if not s.startswith(KG):
+        return True
+    if p == RDF_TYPE:
+        return o.value in NOISE_TYPES
+    return p.startswith(BUILTIN_NAMESPACES) and p not in KEPT_BUILTIN_PREDICATES
+
+
+def compiled_entailments(asserted: Iterable[Triple], ontology: Iterable[Triple]) -> set[Triple] | None:
+    """The meaningful entailments by the compiled rules, or None where owlrl is needed: an ontology with
+    constructs the rules do not cover, or owl:sameAs in the data."""
+    ontology = list(ontology)
+    rules = CompiledRules(ontology)
+    asserted = list(asserted)
+    if rules.unsupported or any(t.predicate.value == OWL + "sameAs" for t in asserted):
+        return None
+    given = set(asserted) | set(ontology)
+    return {t for t in rl_closure(asserted, rules) if t not in given and not _is_noise(t)}
+
+
+def entailed(asserted: Iterable[Triple], ontology: Iterable[Triple]) -> set[Triple]:
+    """The inferred graph of a build: the compiled rules, or owlrl where they do not suffice."""
+    asserted, ontology = list(asserted), list(ontology)
+    fast = compiled_entailments(asserted, ontology)
+    if fast is not None:
+        return fast
+    from .validate import to_rdflib
+
+    return owlrl_entailments(to_rdflib(asserted), to_rdflib(ontology))
