@@ -124,12 +124,16 @@ class Chunk:
         return c
 
 
-def labels(chunk: Chunk, s: NamedNode, name_en: str, name_id: str | None = None) -> None:
+def labels(chunk: Chunk, s: NamedNode, name_en: str, name_id: str | None = None,
+           variants: Iterable[str] = ()) -> None:
+    """English and Indonesian names as rdfs:label and skos:prefLabel; other spellings as skos:altLabel (@id)."""
     chunk.add(s, iri(RDFS + "label"), en(name_en))
     chunk.add(s, iri(SKOS + "prefLabel"), en(name_en))
     if name_id:
         chunk.add(s, iri(RDFS + "label"), ind(name_id))
         chunk.add(s, iri(SKOS + "prefLabel"), ind(name_id))
+    for variant in sorted(set(variants)):
+        chunk.add(s, iri(SKOS + "altLabel"), ind(variant))
 
 
 # --- reference data -------------------------------------------------------------------------------------
@@ -157,9 +161,7 @@ def _countries(ds: Dataset, chunk: Chunk) -> None:
     for c in ds.countries:
         s = kg(f"country/{c.iso3}")
         chunk.add(s, RDF_TYPE, ksst("Country"))
-        labels(chunk, s, c.name_en, c.name_id)
-        for variant in sorted(set(c.variants)):
-            chunk.add(s, iri(SKOS + "altLabel"), ind(variant))
+        labels(chunk, s, c.name_en, c.name_id, c.variants)
         chunk.add(s, ksst("isoAlpha2"), plain(c.iso2))
         chunk.add(s, ksst("isoAlpha3"), plain(c.iso3))
         chunk.add(s, iri(SCHEMA + "sameAs"), iri(WD + c.wikidata))
@@ -172,11 +174,9 @@ def _organisations(ds: Dataset, chunk: Chunk) -> None:
     for o in ds.organisations:
         s = kg(f"org/{o.id}")
         chunk.add(s, RDF_TYPE, ksst(o.type))
-        labels(chunk, s, o.name_en, o.name_id)
+        labels(chunk, s, o.name_en, o.name_id, o.variants)
         if o.acronym:
             chunk.add(s, ksst("acronym"), plain(o.acronym))
-        for variant in sorted(set(o.variants)):
-            chunk.add(s, iri(SKOS + "altLabel"), ind(variant))
         if o.parent is not None:
             parent = kg(f"org/{o.parent.value}")
             if o.parent.sources:

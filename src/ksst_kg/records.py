@@ -435,16 +435,10 @@ def load_dataset(root: Path) -> Dataset:
     _load_schemes(ds, ref / "concepts.yaml", errors)
     _load_programmes(ds, root / "programmes.yaml", errors)
     for path in sorted((root / "editions").glob("*.yaml")):
-        try:
-            edition = parse_record(Edition, read_yaml(path), path)
-        except RecordError as err:
-            errors.append(err)
-            continue
-        except RecordErrors as exc:
-            errors.extend(exc.errors)
-            continue
-        ds.editions.append(edition)
-        ds.edition_files[edition.id] = path
+        edition = _collect(errors, lambda p=path: parse_record(Edition, read_yaml(p), p))
+        if edition is not None:
+            ds.editions.append(edition)
+            ds.edition_files[edition.id] = path
     if not errors:
         from .references import check_references
 
@@ -472,12 +466,17 @@ def _load_schemes(ds: Dataset, path: Path, errors: list[RecordError]) -> None:
 
 
 def _load_programmes(ds: Dataset, path: Path, errors: list[RecordError]) -> None:
+    parsed = _collect(errors, lambda: parse_record(ProgrammesFile, read_yaml(path), path))
+    if parsed is not None:
+        ds.frameworks, ds.programmes = parsed.frameworks, parsed.programmes
+
+
+def _collect(errors: list[RecordError], parse: Any) -> Any:
+    """Run `parse`; on bad input add its errors to `errors` and return None, so every file gets checked."""
     try:
-        parsed = parse_record(ProgrammesFile, read_yaml(path), path)
+        return parse()
     except RecordError as err:
         errors.append(err)
-        return
     except RecordErrors as exc:
         errors.extend(exc.errors)
-        return
-    ds.frameworks, ds.programmes = parsed.frameworks, parsed.programmes
+    return None
