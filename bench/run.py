@@ -161,8 +161,7 @@ def _rss_mb() -> tuple[float, float]:
 
 
 def replay_stages(data: Path, out: Path) -> None:
-    """What `ksst build` does, one stage at a time, printing a JSON line per stage as it ends (no validation
-    cache: every record is validated, as in a clean build)."""
+    """What `ksst build` does, one stage at a time, printing a JSON line per stage as it ends."""
     t_start = time.perf_counter()
 
     def report(stage: str, t0: float, **extra: Any) -> float:
@@ -176,7 +175,7 @@ def replay_stages(data: Path, out: Path) -> None:
     from ksst_kg.export import jsonld_bytes, ntriples_bytes, sorted_triples, turtle_bytes
     from ksst_kg.infer import entailed
     from ksst_kg.records import load_dataset
-    from ksst_kg.validate import qc_violations
+    from ksst_kg.validate import graph_violations, qc_violations
 
     t = report("import", t)
     ds = load_dataset(data)
@@ -187,35 +186,18 @@ def replay_stages(data: Path, out: Path) -> None:
     asserted = sorted_triples(x for chunk in chunks for x in chunk.triples)
     onto = b.ontology_triples()
     t = report("sort triples + read ontology", t, triples=len(asserted))
-    if hasattr(b, "open_store"):  # the fast path (record-by-record SHACL, one on-disk store)
-        from ksst_kg.validate import validate_units, validation_units
-
-        units = validation_units([(c.file, c.triples) for c in chunks])
-        t = report("SHACL: validation units (N-Triples per record)", t, units=len(units))
-        violations = validate_units(units, None)
-        t = report("SHACL: pyshacl per unit (worker processes)", t, violations=len(violations))
-        store = b.open_store(out / "store", asserted, onto)
-        t = report("embedded store (asserted + ontology)", t)
-        qc = qc_violations(store, origins)
-        t = report("QC queries (on the store)", t, violations=len(qc))
-        inferred = sorted_triples(entailed(asserted, onto))
-        t = report("inference", t, triples=len(inferred))
-        b.add_graph(store, b.GRAPH_INFERRED, inferred)
-        b.close_store(store)
-        t = report("store: inferred graph, flush, optimise", t)
-    else:  # the pipeline before the fast path
-        from ksst_kg.validate import ontology_graph, shacl_violations, store_with, to_rdflib
-
-        graph = to_rdflib(asserted)
-        t = report("to_rdflib (N-Triples round trip)", t)
-        violations = shacl_violations(graph, origins)
-        t = report("SHACL (pyshacl)", t, violations=len(violations))
-        qc = qc_violations(store_with(asserted, onto), origins)
-        t = report("QC queries (in-memory Oxigraph)", t, violations=len(qc))
-        b.write_store(out / "store", asserted, [], onto)
-        t = report("embedded store (asserted + ontology)", t)
-        inferred = sorted_triples(entailed(graph, ontology_graph()))
-        t = report("inference", t, triples=len(inferred))
+    del chunks
+    violations = graph_violations(asserted, onto, origins)
+    t = report("SHACL (compiled shapes)", t, violations=len(violations))
+    store = b.open_store(out / "store", asserted, onto)
+    t = report("embedded store (asserted + ontology)", t)
+    qc = qc_violations(store, origins)
+    t = report("QC queries (on the store)", t, violations=len(qc))
+    inferred = sorted_triples(entailed(asserted, onto))
+    t = report("inference", t, triples=len(inferred))
+    b.add_graph(store, b.GRAPH_INFERRED, inferred)
+    b.close_store(store)
+    t = report("store: inferred graph, flush, optimise", t)
     for name, writer in (("Turtle", turtle_bytes), ("N-Triples", ntriples_bytes), ("JSON-LD", jsonld_bytes)):
         size = 0
         for part in (asserted, inferred):
@@ -414,7 +396,6 @@ def run_size(size: str, args: argparse.Namespace) -> SizeResult:
         return step
 
     shutil.rmtree(build, ignore_errors=True)
-    shutil.rmtree(build.parent / f".{build.name}-cache", ignore_errors=True)  # the first build is a clean one
     timings = ["--timings"] if "--timings" in ksst_help("build") else []
     if args.no_infer_build:
         res.notes.append("`--no-infer-build`: `ksst build --no-infer` was timed (OWL RL inference cannot finish at "
@@ -710,9 +691,8 @@ def size_table(res: dict[str, Any]) -> list[str]:
                          + ".")
             lines.append("")
     if res["stages"]:
-        lines += ["Where our build's time goes: the stages replayed one by one in one process, without the "
-                  "validation cache (a clean build); peak is this process's peak so far (SHACL worker processes "
-                  "not included):", "",
+        lines += ["Where our build's time goes: the stages replayed one by one in one process; peak is this "
+                  "process's peak so far:", "",
                   "| stage | time | RSS after | peak so far |", "|---|---:|---:|---:|"]
         for x in res["stages"]:
             lines.append(f"| {x['stage']} | {_s(x['s'])} | {_mb(x['rss_mb'])} | {_mb(x['peak_mb'])} |")

@@ -38,7 +38,7 @@ from .namespaces import (
 )
 from .records import Dataset, load_dataset
 from .resources import resource_dir
-from .validate import Violation, qc_violations, validate_units, validation_units
+from .validate import Violation, graph_violations, qc_violations
 
 DATASET_IRI = KG + "dataset/ksst-kg"
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
@@ -191,27 +191,21 @@ class Stopwatch:
         self._last = now
 
 
-def default_cache_dir(out_dir: Path) -> Path:
-    """Validation results of unchanged records are kept beside the build folder, not in it."""
-    return out_dir.parent / f".{out_dir.name}-cache"
-
-
-def build(data_dir: Path, out_dir: Path, *, infer: bool = True, cache_dir: Path | None = None,
-          use_cache: bool = True) -> BuildResult:
+def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
     """Run the pipeline; raise RecordErrors or ValidationFailed (with nothing written) on bad input."""
     out_dir = Path(out_dir)
-    cache = (cache_dir or default_cache_dir(out_dir)) if use_cache else None
     clock = Stopwatch()
     ds = load_dataset(Path(data_dir))
     clock.lap("load")
     chunks = convert(ds)
     origins = origins_of(chunks)
     asserted = sorted_triples(t for chunk in chunks for t in chunk.triples)
+    del chunks  # the sorted list holds every triple; the chunks' sets would double the memory
     onto = ontology_triples()
     result = BuildResult(out_dir=out_dir, **counts(ds))
     result.asserted_triples = len(asserted)
     clock.lap("convert")
-    violations = validate_units(validation_units([(c.file, c.triples) for c in chunks]), cache)
+    violations = graph_violations(asserted, onto, origins)
     clock.lap("shacl")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))

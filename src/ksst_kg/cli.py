@@ -42,17 +42,15 @@ def main() -> None:
 @data_option
 @out_option
 @click.option("--no-infer", is_flag=True, help="Skip OWL RL inference.")
-@click.option("--no-cache", is_flag=True, help="Validate every record again, ignoring cached results.")
 @click.option("--timings", is_flag=True, help="Print the wall time of each stage.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
-def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, no_cache: bool, timings: bool,
-              quiet: bool) -> None:
+def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, timings: bool, quiet: bool) -> None:
     """Load records, convert, validate, infer, and write every export and the embedded store."""
     from .build import build
     from .resources import default_data_dir
 
     try:
-        result = build(data_dir or default_data_dir(), out_dir, infer=not no_infer, use_cache=not no_cache)
+        result = build(data_dir or default_data_dir(), out_dir, infer=not no_infer)
     except RecordErrors as exc:
         _fail(f"ksst build: {len(exc.errors)} problem(s) in the data; nothing was written.\n{exc}")
     except ValidationFailed as exc:
@@ -72,12 +70,13 @@ def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, no_cache: bo
 
 @main.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def validate_cmd(files: tuple[Path, ...]) -> None:
+@click.option("--reference", is_flag=True, help="Check with pyshacl, the reference validator (slower).")
+def validate_cmd(files: tuple[Path, ...], reference: bool) -> None:
     """Validate RDF FILES (Turtle, N-Triples, JSON-LD, ...) against the shapes and the ontology."""
     from .validate import validate_files
 
     try:
-        violations = validate_files(files)
+        violations = validate_files(files, reference=reference)
     except Exception as exc:  # a parse error in a user's file is a message, not a traceback
         _fail(f"ksst validate: cannot read {', '.join(map(str, files))}: {exc}")
     if violations:

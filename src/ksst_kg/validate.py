@@ -1,4 +1,8 @@
-"""Check a graph against the SHACL shapes (pyshacl) and the QC queries in `qc/` (stage three).
+"""Check a graph against the SHACL shapes and the QC queries in `qc/` (stage three).
+
+The build checks the shapes with the compiled validator of `shacl.py` (pyshacl's results, in seconds at a
+million triples); pyshacl itself is the reference, used where the shapes need a feature `shacl.py` lacks and
+by `ksst validate --reference`.
 
 A violation is reported with its focus node, property, message and, when the graph was built here, the
 data file the fact came from, so a curator knows what to open.
@@ -6,20 +10,21 @@ data file the fact came from, so a curator knows what to open.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import multiprocessing
-import os
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import rdflib
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, serialize
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
 from .namespaces import GRAPH_ASSERTED, GRAPH_ONTOLOGY, SH
 from .resources import resource_dir
+
+if TYPE_CHECKING:
+    from .shacl import Result, Validator
 
 
 @dataclass(frozen=True, order=True)
@@ -141,125 +146,50 @@ def store_with(asserted: Iterable[Triple], ontology: Iterable[Triple] = ()) -> S
     return store
 
 
-def validate_files(paths: Iterable[Path]) -> list[Violation]:
-    """`ksst validate FILE...`: any RDF file, its format guessed from the extension."""
+def validate_files(paths: Iterable[Path], *, reference: bool = False) -> list[Violation]:
+    """`ksst validate FILE...`: any RDF file, its format guessed from the extension.
+
+    The compiled shapes check it, as the build does; `reference=True` runs pyshacl instead.
+    """
     graph = rdflib.Graph()
     for path in paths:
         graph.parse(path, format=rdflib.util.guess_format(str(path)) or "turtle")
-    return shacl_violations(graph)
+    if reference or compiled_shapes() is None:
+        return shacl_violations(graph)
+    data = graph.serialize(format="nt", encoding="utf-8")
+    from .build import ontology_triples
+
+    asserted = [q.triple for q in parse(data, format=RdfFormat.N_TRIPLES)]
+    return graph_violations(asserted, ontology_triples())
 
 
-# --- the fast path: validate record by record, in parallel, with a cache ---------------------------------
-#
-# Every shape targets a class and looks at most one step beyond its focus node (the types or schemes of the
-# values). So a record's triples, plus the descriptions of the nodes they point to, decide every result
-# whose focus node the record describes. Nodes that several records describe (a post attested at two
-# editions) are validated once more with everything all records say about them. Results are cached by the
-# digest of what was validated, so a rebuild after one record changes validates that record only.
+# --- the build's validator: the shapes compiled (shacl.py), pyshacl where they cannot be ---------------------
 
 
-@dataclass(frozen=True)
-class Unit:
-    """What one pyshacl run sees (N-Triples) and the focus nodes whose results it decides."""
+@cache
+def compiled_shapes() -> Validator | None:
+    """The real shapes compiled once per process, or None if they use a feature only pyshacl has."""
+    from .shacl import Unsupported, compile_shapes
 
-    name: str
-    ntriples: bytes
-    focus: frozenset[str]
-    file: str
-
-
-def _describe(triples: Iterable[Triple]) -> dict[str, list[Triple]]:
-    out: dict[str, list[Triple]] = {}
-    for t in triples:
-        out.setdefault(t.subject.value, []).append(t)
-    return out
-
-
-def validation_units(chunks: list[tuple[str, set[Triple]]]) -> list[Unit]:
-    """One unit per record file, and one for the nodes that several files describe."""
-    owners: dict[str, set[int]] = {}
-    for i, (_, triples) in enumerate(chunks):
-        for t in triples:
-            owners.setdefault(t.subject.value, set()).add(i)
-    every = _describe(t for _, triples in chunks for t in triples)
-    shared = {s for s, who in owners.items() if len(who) > 1}
-    units = []
-    for name, triples in chunks:
-        own = {t.subject.value for t in triples} - shared
-        units.append(_unit(name, set(triples), own, every))
-    if shared:
-        triples = {t for s in shared for t in every[s]}
-        units.append(_unit("nodes described by several records", triples, shared, every))
-    return units
-
-
-def _unit(name: str, triples: set[Triple], focus: set[str], every: Mapping[str, list[Triple]]) -> Unit:
-    subjects = {t.subject.value for t in triples}
-    context = {c for t in triples if isinstance(t.object, NamedNode) and t.object.value not in subjects
-               for c in every.get(t.object.value, ())}
-    data = serialize(sorted(triples | context, key=str), format=RdfFormat.N_TRIPLES)
-    return Unit(name, data, frozenset(focus), name)
-
-
-def _resources_digest() -> str:
-    digest = hashlib.sha256()
-    for folder in ("shapes", "ontology"):
-        for path in sorted(resource_dir(folder).glob("*.ttl")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def _run_unit(unit: Unit) -> list[Violation]:
-    graph = rdflib.Graph()
-    if unit.ntriples:
-        graph.parse(data=unit.ntriples, format="nt")
-    found = shacl_violations(graph, {s: unit.file for s in unit.focus})
-    return [v for v in found if v.focus in unit.focus]
-
-
-def validate_units(units: list[Unit], cache_dir: Path | None = None, workers: int | None = None) -> list[Violation]:
-    """Run pyshacl on each unit not in the cache, several at a time; return all violations, sorted."""
-    salt = _resources_digest()
-    keys = [hashlib.sha256(salt.encode() + u.name.encode() + u.ntriples).hexdigest() for u in units]
-    results: dict[int, list[Violation]] = {}
-    todo = []
-    for i, key in enumerate(keys):
-        cached = _cache_get(cache_dir, key)
-        if cached is None:
-            todo.append(i)
-        else:
-            results[i] = cached
-    size = sum(len(units[i].ntriples) for i in todo)
-    workers = workers or min(len(todo), os.cpu_count() or 1)
-    if workers > 1 and size > PARALLEL_THRESHOLD:
-        shapes_graph(), ontology_graph()  # parsed once, inherited by the forked workers
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            found = pool.map(_run_unit, [units[i] for i in todo], chunksize=1)
-    else:
-        found = [_run_unit(units[i]) for i in todo]
-    for i, violations in zip(todo, found, strict=True):
-        results[i] = violations
-        _cache_put(cache_dir, keys[i], violations)
-    return sorted(v for i in range(len(units)) for v in results[i])
-
-
-PARALLEL_THRESHOLD = 2_000_000  # bytes of N-Triples: below this, forking costs more than it saves
-
-
-def _cache_get(cache_dir: Path | None, key: str) -> list[Violation] | None:
-    if cache_dir is None:
-        return None
-    path = cache_dir / "shacl" / f"{key}.json"
     try:
-        return [Violation(**v) for v in json.loads(path.read_text(encoding="utf-8"))]
-    except (OSError, ValueError, TypeError):
+        return compile_shapes(shapes_graph())
+    except Unsupported:
         return None
 
 
-def _cache_put(cache_dir: Path | None, key: str, violations: list[Violation]) -> None:
-    if cache_dir is None:
-        return
-    from .export import atomic_write
+def graph_violations(asserted: Sequence[Triple], ontology: Sequence[Triple],
+                     origins: Mapping[str, str] | None = None) -> list[Violation]:
+    """SHACL for a whole graph with the ontology, as pyshacl would report it (pyshacl itself as fallback)."""
+    origins = origins or {}
+    validator = compiled_shapes()
+    if validator is None:
+        return shacl_violations(to_rdflib(asserted), origins)
+    results = validator.results(itertools.chain(asserted, ontology))
+    return sorted(_violation(r, origins) for r in results)
 
-    data = json.dumps([asdict(v) for v in violations], sort_keys=True).encode()
-    atomic_write(cache_dir / "shacl" / f"{key}.json", data)
+
+def _violation(result: Result, origins: Mapping[str, str]) -> Violation:
+    focus = result.focus.value
+    return Violation(focus=focus, path=result.path, message=result.message, shape=result.shape,
+                     component=result.component, severity=result.severity,
+                     value=result.value.value if result.value is not None else "", file=origins.get(focus, ""))

@@ -1,0 +1,148 @@
+"""The build's validator (`ksst_kg.shacl`, the real shapes compiled) must report exactly what pyshacl reports:
+focus node, path, message, shape, constraint component, severity and value, on every fixture of
+`tests/shapes/cases/`, on the real data (valid and broken), and on generated data with faults put in."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+import rdflib
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
+
+from bench.generate import generate
+from ksst_kg import validate
+from ksst_kg.build import build, ontology_triples
+from ksst_kg.convert import convert
+from ksst_kg.export import sorted_triples
+from ksst_kg.records import load_dataset
+from ksst_kg.shacl import Unsupported, compile_shapes, to_rdflib
+from ksst_kg.validate import graph_violations, shacl_violations, shapes_graph, validate_files
+
+CASES_DIR = Path(__file__).resolve().parent / "shapes" / "cases"
+CASES = sorted(CASES_DIR.glob("*.ttl"))
+MARKER = re.compile(r"^# === expected validation results ===[ \t]*$", re.MULTILINE)
+OUTPUTS = ("ksst.ttl", "ksst.nt", "ksst.jsonld", "inferred.ttl", "inferred.nt", "inferred.jsonld", "summary.json")
+
+
+def both(triples: list[Triple]) -> tuple[list[validate.Violation], list[validate.Violation]]:
+    """(compiled, pyshacl) violations of a graph, each sorted; blank nodes keep their labels in both."""
+    graph = rdflib.Graph()
+    for t in triples:
+        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return graph_violations(triples, ontology_triples()), shacl_violations(graph)
+
+
+def test_the_real_shapes_compile() -> None:
+    assert validate.compiled_shapes() is not None
+
+
+@pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
+def test_fixture_gives_pyshacls_exact_results(case: Path) -> None:
+    data = MARKER.split(case.read_text(encoding="utf-8"))[0]
+    compiled, reference = both([q.triple for q in parse(data, format=RdfFormat.TURTLE)])
+    assert compiled == reference
+    assert bool(compiled) != case.name.startswith("valid-")
+
+
+def real_triples(data: Path) -> list[Triple]:
+    return sorted_triples(t for chunk in convert(load_dataset(data)) for t in chunk.triples)
+
+
+def break_records(data: Path) -> None:
+    """Two violations only the shapes see: an empty marker and an empty batch label."""
+    path = data / "editions" / "sim-2018.yaml"
+    path.write_text(path.read_text().replace("marker: seperti", "marker: ' '"))
+    path = data / "editions" / "sim-2017.yaml"
+    path.write_text(path.read_text().replace("end_date: 2017-08-09", "end_date: 2017-08-09\nbatch_label: ' '"))
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["valid", "broken"])
+def test_real_data_gives_pyshacls_exact_results(data_copy: Path, broken: bool) -> None:
+    if broken:
+        break_records(data_copy)
+    compiled, reference = both(real_triples(data_copy))
+    assert compiled == reference
+    assert bool(compiled) == broken
+
+
+def corrupt(triples: list[Triple], seed: int) -> list[Triple]:
+    """Drop, retype, untag, blank and misdirect a few triples, so that most components fire somewhere."""
+    rng = random.Random(seed)
+    out = []
+    for t in triples:
+        roll = rng.random()
+        obj = t.object
+        if roll < 0.01:
+            continue  # a missing value: minCount, or hasValue, or an sh:or branch
+        if roll < 0.02 and isinstance(obj, Literal):
+            obj = Literal(obj.value)  # a date, year or tagged label turned into a plain string
+        elif roll < 0.025 and isinstance(obj, Literal):
+            obj = Literal("", language=obj.language) if obj.language else Literal("not a value", datatype=obj.datatype)
+        elif roll < 0.03 and isinstance(obj, NamedNode):
+            obj = Literal(obj.value)  # an IRI written as a string
+        elif roll < 0.035 and isinstance(obj, NamedNode):
+            obj = NamedNode("https://w3id.org/ksst-kg/id/country/IDN")  # a reference to a node of another class
+        elif roll < 0.037:
+            obj = BlankNode("b" + str(len(out)))
+        elif roll < 0.04 and isinstance(obj, Literal) and obj.language:
+            out.append(Triple(t.subject, t.predicate, Literal(obj.value + " (2)", language=obj.language)))
+        out.append(Triple(t.subject, t.predicate, obj))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_generated_data_with_faults_gives_pyshacls_exact_results(tmp_path: Path, seed: int) -> None:
+    generate(tmp_path / "data", 6_000, seed=seed)
+    triples = corrupt(real_triples(tmp_path / "data"), seed)
+    compiled, reference = both(triples)
+    assert len(reference) > 50, "the faults should break many constraints"
+    assert {v.component for v in reference} >= {
+        "sh:MinCountConstraintComponent", "sh:DatatypeConstraintComponent", "sh:ClassConstraintComponent",
+        "sh:LanguageInConstraintComponent", "sh:MinLengthConstraintComponent", "sh:UniqueLangConstraintComponent",
+    }
+    assert compiled == reference
+
+
+def test_a_feature_it_lacks_is_refused_not_skipped() -> None:
+    shapes = rdflib.Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:P .
+        ex:P sh:path ex:p ; sh:qualifiedMinCount 1 ; sh:qualifiedValueShape [ sh:class ex:D ] .
+    """, format="turtle")
+    with pytest.raises(Unsupported, match="qualified"):
+        compile_shapes(shapes)
+    assert compile_shapes(shapes_graph()).targets
+
+
+def test_without_compiled_shapes_the_build_falls_back_to_pyshacl(data_copy: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    break_records(data_copy)
+    triples = real_triples(data_copy)
+    expected = graph_violations(triples, ontology_triples())
+    monkeypatch.setattr(validate, "compiled_shapes", lambda: None)
+    assert graph_violations(triples, ontology_triples()) == expected
+
+
+def test_ksst_validate_agrees_with_its_reference(tmp_path: Path) -> None:
+    case = CASES_DIR / "EditionShape-start-after-end.ttl"
+    path = tmp_path / "case.ttl"
+    path.write_text(MARKER.split(case.read_text(encoding="utf-8"))[0], encoding="utf-8")
+    found = validate_files([path])
+    assert [v.component for v in found] == ["sh:LessThanOrEqualsConstraintComponent"]
+    assert found == validate_files([path], reference=True)
+
+
+def test_rebuild_after_one_change_equals_a_clean_build(data_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    build(data_copy, out)
+    path = data_copy / "editions" / "sim-2017.yaml"
+    path.write_text(path.read_text().replace("end_date: 2017-08-09", "end_date: 2017-08-10"))
+    build(data_copy, out)
+    clean = build(data_copy, tmp_path / "clean")
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (clean.out_dir / name).read_bytes(), name
+    assert "2017-08-10" in (out / "ksst.ttl").read_text()
