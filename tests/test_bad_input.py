@@ -94,3 +94,16 @@ def test_a_shacl_violation_names_the_data_file(data_copy: Path, tmp_path: Path) 
     assert "does not validate" in proc.stderr
     assert "sim-2018.yaml" in proc.stderr
     assert not (tmp_path / "b").exists()
+
+
+def test_an_unexplained_conflict_fails_the_qc_check_and_names_the_data_file(data_copy: Path, tmp_path: Path) -> None:
+    """Two start dates and no discrepancy that names them: the QC query `unresolved-conflict` stops the build."""
+    replace_in(data_copy / "editions" / "sim-2018.yaml", "start_date: 2018-07-18",
+               "start_date: [2018-07-18, 2018-07-19]")
+    proc = subprocess.run([sys.executable, "-m", "ksst_kg", "build", "--data", str(data_copy),
+                           "--out", str(tmp_path / "b")], capture_output=True, text=True, check=False)
+    assert proc.returncode != 0
+    assert "QC check unresolved-conflict failed" in proc.stderr
+    assert "2018-07-19" in proc.stderr and "sim-2018.yaml" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "b").exists()

@@ -128,8 +128,10 @@ def qc_violations(store: Store, origins: Mapping[str, str] | None = None,
     out = []
     default = [NamedNode(g) for g in graphs]
     for path in qc_queries():
-        for row in store.query(path.read_text(encoding="utf-8"), default_graph=default):
-            values = [row[v] for v in row.keys() if row[v] is not None]  # noqa: SIM118 - QuerySolution
+        rows = store.query(path.read_text(encoding="utf-8"), default_graph=default)
+        variables = rows.variables
+        for row in rows:
+            values = [row[v] for v in variables if row[v] is not None]
             focus = values[0].value if values else ""
             detail = ", ".join(str(v) for v in values[1:])
             out.append(Violation(focus=focus, path="", message=f"QC check {path.stem} failed: {detail}".rstrip(": "),
