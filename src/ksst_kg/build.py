@@ -6,7 +6,6 @@ has succeeded, so a failed build leaves the previous one exactly as it was.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import shutil
@@ -16,12 +15,12 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, Store, Triple
+from pyoxigraph import Literal, NamedNode, Triple
 
 from . import __version__
 from .convert import Chunk, convert
 from .errors import ValidationFailed
-from .export import atomic_write, default_mode, sorted_triples, write_graph
+from .export import atomic_write, default_mode, jsonld_bytes, ntriples_bytes, sorted_triples, turtle_bytes
 from .namespaces import (
     DCAT,
     DCTERMS,
@@ -38,6 +37,7 @@ from .namespaces import (
 )
 from .records import Dataset, load_dataset
 from .resources import resource_dir
+from .store import StoreWriter
 from .validate import Violation, graph_violations, qc_violations
 
 DATASET_IRI = KG + "dataset/ksst-kg"
@@ -141,27 +141,6 @@ def data_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def open_store(path: Path, asserted: list[Triple], ontology: list[Triple]) -> Store:
-    """The embedded on-disk Oxigraph store with the asserted graph and the ontology in their named graphs."""
-    store = Store(str(path))
-    add_graph(store, GRAPH_ASSERTED, asserted)
-    add_graph(store, GRAPH_ONTOLOGY, ontology)
-    return store
-
-
-def add_graph(store: Store, graph: str, triples: list[Triple]) -> None:
-    g = NamedNode(graph)
-    store.bulk_extend([Quad(t.subject, t.predicate, t.object, g) for t in triples])
-
-
-def close_store(store: Store) -> None:
-    """Flush and compact, then drop the handle so the folder can be moved and opened by other processes."""
-    store.flush()
-    store.optimize()
-    del store
-    gc.collect()
-
-
 def swap_in(tmp: Path, out_dir: Path) -> None:
     """Replace `out_dir` by `tmp`; if anything fails the old build is put back."""
     old = None
@@ -205,30 +184,34 @@ def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
     result = BuildResult(out_dir=out_dir, **counts(ds))
     result.asserted_triples = len(asserted)
     clock.lap("convert")
-    violations = graph_violations(asserted, onto, origins)
-    clock.lap("shacl")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     try:
         tmp.chmod(default_mode(directory=True))
-        store = open_store(tmp / "store", asserted, onto)
-        clock.lap("store")
-        violations += qc_violations(store, origins)
-        clock.lap("qc")
-        if violations:
-            result.violations = violations
-            raise ValidationFailed("\n".join(str(v) for v in violations))
-        inferred: list[Triple] = []
-        if infer:
-            from .infer import entailed
+        asserted_nt = ntriples_bytes(asserted)
+        with StoreWriter(tmp / "store") as store:
+            store.load(GRAPH_ASSERTED, asserted_nt)  # in the background, while SHACL runs
+            store.load(GRAPH_ONTOLOGY, ntriples_bytes(onto))
+            violations = graph_violations(asserted, onto, origins)
+            clock.lap("shacl")
+            violations += qc_violations(store.ready(), origins)
+            clock.lap("store+qc")
+            if violations:
+                result.violations = violations
+                raise ValidationFailed("\n".join(str(v) for v in violations))
+            inferred: list[Triple] = []
+            if infer:
+                from .infer import entailed
 
-            inferred = sorted_triples(entailed(asserted, onto))
-            add_graph(store, GRAPH_INFERRED, inferred)
-        close_store(store)
-        result.inferred_triples = len(inferred)
-        clock.lap("infer")
-        _write_outputs(tmp, ds, result, asserted, inferred)
-        clock.lap("export")
+                inferred = sorted_triples(entailed(asserted, onto))
+            inferred_nt = ntriples_bytes(inferred)
+            store.load(GRAPH_INFERRED, inferred_nt)
+            store.finish()  # flush and compact while the exports are written
+            result.inferred_triples = len(inferred)
+            clock.lap("infer")
+            _write_outputs(tmp, ds, result, (asserted, asserted_nt), (inferred, inferred_nt))
+            clock.lap("export")
+        clock.lap("store")
         result.files = sorted(p.name for p in tmp.iterdir())
         swap_in(tmp, out_dir)
     except BaseException:
@@ -238,11 +221,14 @@ def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
     return result
 
 
-def _write_outputs(tmp: Path, ds: Dataset, result: BuildResult, asserted: list[Triple],
-                   inferred: list[Triple]) -> None:
-    write_graph(asserted, tmp / "ksst")
-    write_graph(inferred, tmp / "inferred")
-    write_graph(void_triples(result, ds), tmp / "void", formats=("ttl",))
+def _write_outputs(tmp: Path, ds: Dataset, result: BuildResult, asserted: tuple[list[Triple], bytes],
+                   inferred: tuple[list[Triple], bytes]) -> None:
+    """Every export of the build: (sorted triples, their N-Triples) of each graph, and the files shipped with it."""
+    for stem, (triples, ntriples) in (("ksst", asserted), ("inferred", inferred)):
+        atomic_write(tmp / f"{stem}.nt", ntriples)
+        atomic_write(tmp / f"{stem}.ttl", turtle_bytes(triples))
+        atomic_write(tmp / f"{stem}.jsonld", jsonld_bytes(triples))
+    atomic_write(tmp / "void.ttl", turtle_bytes(sorted_triples(void_triples(result, ds))))
     for folder, pattern, prefix in (("ontology", "*.ttl", "ontology-"), ("ontology", "*.jsonld", ""),
                                     ("shapes", "*.ttl", "shapes-")):
         for path in sorted(resource_dir(folder).glob(pattern)):
