@@ -106,6 +106,36 @@ def test_compiled_rules_match_owlrl_on_the_small_graph_and_fall_back_for_sameas(
     assert compiled_entailments(ox(data), ox(plain)) is None
 
 
+RICH_ONTOLOGY = f"""
+@prefix owl: <{OWL}> . @prefix rdfs: <{RDFS}> . @prefix org: <{ORG}> . @prefix ex: <{KSST}ex/> .
+org:unitOf rdfs:subPropertyOf org:subOrganizationOf ; rdfs:domain ex:Unit ; rdfs:range ex:Parent .
+org:subOrganizationOf rdfs:subPropertyOf org:transitiveSubOrganizationOf ; owl:inverseOf org:hasSubOrganization .
+org:transitiveSubOrganizationOf a owl:TransitiveProperty ; rdfs:domain ex:Org .
+org:hasSubOrganization rdfs:domain ex:HasSubs .
+ex:hasSub owl:inverseOf org:transitiveSubOrganizationOf ; rdfs:range ex:Sub .
+ex:knows a owl:SymmetricProperty ; rdfs:domain ex:Agent ; rdfs:range ex:Known .
+ex:name owl:equivalentProperty ex:label ; rdfs:domain ex:Named .
+ex:label rdfs:subPropertyOf rdfs:label .
+ex:Unit rdfs:subClassOf ex:Org . ex:Org owl:equivalentClass ex:Organisation . ex:Organisation rdfs:subClassOf ex:Agent .
+"""
+
+
+def test_compiled_rules_match_owlrl_on_symmetric_equivalent_and_inverse_transitive_properties() -> None:
+    """The per-predicate plans: inverses of a transitive property, symmetry, equivalent properties and
+    classes, literal and external objects; the transitive closure feeds the inverse and the domains."""
+    from ksst_kg.infer import compiled_entailments
+
+    ontology = rdflib.Graph().parse(data=RICH_ONTOLOGY, format="turtle")
+    data = rdflib.Graph().parse(data=f"""@prefix ex: <{KSST}ex/> . @prefix org: <{ORG}> . @prefix kg: <{KG}> .
+        kg:a org:unitOf kg:b . kg:b org:unitOf kg:c . kg:c org:subOrganizationOf kg:d . kg:d org:unitOf kg:e .
+        kg:x ex:hasSub kg:y . kg:y ex:hasSub kg:z . kg:p ex:knows kg:q . kg:q ex:knows kg:r .
+        kg:p ex:name "P" . kg:q ex:label "Q"@en . kg:p a ex:Unit . kg:w ex:knows <http://example.org/x> .""",
+                                 format="turtle")
+    fast = compiled_entailments(ox(data), ox(ontology))
+    assert fast is not None and len(fast) > 50
+    assert fast == owlrl_entailments(data, ontology)
+
+
 def t(s: str, p: str, o: str) -> str:
     return str(Triple(NamedNode(s), NamedNode(p), NamedNode(o)))
 

@@ -11,15 +11,18 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, TypeVar
 
 from pyoxigraph import Literal, NamedNode, Triple
 
 from .errors import RecordError
+from .gcpause import paused_gc
 from .namespaces import DCTERMS, KG, KSST, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, WD, XSD
-from .records import Dataset, Edition, Fact
+from .records import Dataset, Edition, Fact, Source
 
 Term = NamedNode | Literal
+V = TypeVar("V")
 
 RDF_TYPE = NamedNode(RDF + "type")
 MODES = {
@@ -30,7 +33,10 @@ MODES = {
 CONCEPT_TYPES = {"edition-roles": PROV + "Role", "posts": ORG + "Role"}
 
 
+@lru_cache(maxsize=1024)
 def iri(text: str) -> NamedNode:
+    """A NamedNode, made once for the vocabulary IRIs used on every record (NamedNode() checks its IRI);
+    bounded because data IRIs (URLs, Wikidata entities) come through here too."""
     return NamedNode(text)
 
 
@@ -38,12 +44,14 @@ def kg(path: str) -> NamedNode:
     return NamedNode(KG + path)
 
 
+@cache
 def ksst(name: str) -> NamedNode:
+    """An ontology term, made once: there are a few dozen, used on every record."""
     return NamedNode(KSST + name)
 
 
 def typed(value: Any, datatype: str) -> Literal:
-    return Literal(str(value), datatype=NamedNode(XSD + datatype))
+    return Literal(str(value), datatype=iri(XSD + datatype))
 
 
 def en(text: str) -> Literal:
@@ -58,7 +66,9 @@ def plain(text: str) -> Literal:
     return Literal(" ".join(text.split()))
 
 
+@lru_cache(maxsize=1024)
 def concept(scheme: str, ident: str) -> NamedNode:
+    """A concept of a scheme, made once: the schemes are small vocabularies used on every record."""
     return kg(f"concept/{scheme}/{ident}")
 
 
@@ -101,24 +111,29 @@ class Chunk:
         self.triples.add(Triple(s, p, o))
         self.subjects.add(s.value)
 
+    def describe(self, s: NamedNode, about: Iterable[tuple[NamedNode, Term]]) -> None:
+        """Structural triples about one subject: `add` for each pair, with one subject look-up."""
+        self.triples.update([Triple(s, p, o) for p, o in about])
+        self.subjects.add(s.value)
+
     def fact(self, s: NamedNode, p: NamedNode, o: Term, prov: Prov, *, edition: NamedNode | None = None,
              key: str | None = None) -> NamedNode:
         """A stated or inferred fact: the triple plus its claim; returns the claim IRI."""
         self.add(s, p, o)
         c = claim_iri(s, p, o, edition)
-        self.add(c, RDF_TYPE, ksst("Claim"))
-        self.add(c, ksst("claimSubject"), s)
-        self.add(c, ksst("claimProperty"), p)
-        self.add(c, ksst("claimObject") if isinstance(o, NamedNode) else ksst("claimValue"), o)
-        for source in prov.sources:
-            self.add(c, iri(PROV + "wasDerivedFrom"), kg(f"source/{source}"))
-        self.add(c, ksst("derivation"), concept("derivation", "inferred" if prov.inferred else "stated"))
+        about: list[tuple[NamedNode, Term]] = [
+            (RDF_TYPE, ksst("Claim")), (ksst("claimSubject"), s), (ksst("claimProperty"), p),
+            (ksst("claimObject") if isinstance(o, NamedNode) else ksst("claimValue"), o),
+        ]
+        about += [(iri(PROV + "wasDerivedFrom"), kg(f"source/{source}")) for source in prov.sources]
+        about.append((ksst("derivation"), concept("derivation", "inferred" if prov.inferred else "stated")))
         if prov.reasoning:
-            self.add(c, ksst("reasoning"), en(prov.reasoning))
+            about.append((ksst("reasoning"), en(prov.reasoning)))
         if prov.passage:
-            self.add(c, ksst("passage"), plain(prov.passage))
+            about.append((ksst("passage"), plain(prov.passage)))
         if edition is not None:
-            self.add(c, ksst("aboutEdition"), edition)
+            about.append((ksst("aboutEdition"), edition))
+        self.describe(c, about)
         if key is not None:
             self.claims.setdefault((s.value, key), []).append((o, c))
         return c
@@ -136,20 +151,59 @@ def labels(chunk: Chunk, s: NamedNode, name_en: str, name_id: str | None = None,
         chunk.add(s, iri(SKOS + "altLabel"), ind(variant))
 
 
+# --- look-ups ---------------------------------------------------------------------------------------------
+
+
+def _first_by_id(items: Iterable[tuple[str, V]]) -> dict[str, V]:
+    """id -> value, the first item winning, as the linear searches (`next(...)`) this replaces did."""
+    out: dict[str, V] = {}
+    for ident, value in items:
+        out.setdefault(ident, value)
+    return out
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """The reference records by id, built once per data set.
+
+    Each edition used to rebuild the people set and the name table, and to search the places, sources and
+    concepts linearly: work proportional to editions times people, most of convert's time at 1M triples.
+    """
+
+    names: dict[str, str]
+    people: frozenset[str]
+    places: dict[str, str]
+    sources: dict[str, Source]
+    concepts: dict[tuple[str, str], str]
+
+    @classmethod
+    def of(cls, ds: Dataset) -> Lookups:
+        return cls(
+            names={o.id: o.name_en for o in ds.organisations} | {p.id: p.name for p in ds.people},
+            people=frozenset(p.id for p in ds.people),
+            places=_first_by_id((p.id, p.name_en) for p in ds.places),
+            sources=_first_by_id((x.id, x) for x in ds.sources),
+            concepts={(name, ident): label for name, scheme in ds.schemes.items()
+                      for ident, label in _first_by_id((c.id, c.label_en) for c in scheme.concepts).items()},
+        )
+
+
 # --- reference data -------------------------------------------------------------------------------------
 
 
-def place_or_country(ds: Dataset, ident: str) -> NamedNode:
-    iso3 = None if any(p.id == ident for p in ds.places) else ds.resolve_country(ident)
+def place_or_country(ds: Dataset, ident: str, lookups: Lookups | None = None) -> NamedNode:
+    places = lookups.places if lookups else {p.id for p in ds.places}
+    iso3 = None if ident in places else ds.resolve_country(ident)
     return kg(f"country/{iso3}") if iso3 else kg(f"place/{ident}")
 
 
-def convert_reference(ds: Dataset) -> Chunk:
+def convert_reference(ds: Dataset, lookups: Lookups | None = None) -> Chunk:
     """Countries, organisations, places, concept schemes, sources, programmes and people."""
+    lookups = lookups or Lookups.of(ds)
     chunk = Chunk(str(ds.root / "reference"))
     _countries(ds, chunk)
-    _organisations(ds, chunk)
-    _places(ds, chunk)
+    _organisations(ds, chunk, lookups)
+    _places(ds, chunk, lookups)
     _concepts(ds, chunk)
     _sources(ds, chunk)
     _programmes(ds, chunk)
@@ -170,7 +224,7 @@ def _countries(ds: Dataset, chunk: Chunk) -> None:
         chunk.add(s, ksst("referenceNote"), en(c.reference))
 
 
-def _organisations(ds: Dataset, chunk: Chunk) -> None:
+def _organisations(ds: Dataset, chunk: Chunk, lookups: Lookups) -> None:
     for o in ds.organisations:
         s = kg(f"org/{o.id}")
         chunk.add(s, RDF_TYPE, ksst(o.type))
@@ -184,7 +238,7 @@ def _organisations(ds: Dataset, chunk: Chunk) -> None:
             else:
                 chunk.add(s, iri(ORG + "unitOf"), parent)
         if o.based_in:
-            chunk.add(s, ksst("basedIn"), place_or_country(ds, o.based_in))
+            chunk.add(s, ksst("basedIn"), place_or_country(ds, o.based_in, lookups))
         chunk.add(s, ksst("country"), kg(f"country/{ds.resolve_country(o.country)}"))
         if o.wikidata:
             chunk.add(s, iri(SCHEMA + "sameAs"), iri(WD + o.wikidata))
@@ -202,12 +256,12 @@ def _organisations(ds: Dataset, chunk: Chunk) -> None:
         chunk.add(s, ksst("referenceNote"), en(o.reference))
 
 
-def _places(ds: Dataset, chunk: Chunk) -> None:
+def _places(ds: Dataset, chunk: Chunk, lookups: Lookups) -> None:
     for p in ds.places:
         s = kg(f"place/{p.id}")
         chunk.add(s, RDF_TYPE, ksst(p.type))
         labels(chunk, s, p.name_en, p.name_id)
-        chunk.add(s, iri(SCHEMA + "containedInPlace"), place_or_country(ds, p.within))
+        chunk.add(s, iri(SCHEMA + "containedInPlace"), place_or_country(ds, p.within, lookups))
         if p.wikidata:
             chunk.add(s, iri(SCHEMA + "sameAs"), iri(WD + p.wikidata))
 
@@ -286,17 +340,17 @@ def _people(ds: Dataset, chunk: Chunk) -> None:
 class _EditionWriter:
     """Writes one edition record; `facts` turns a list of Fact objects into triples with claims."""
 
-    def __init__(self, ds: Dataset, ed: Edition, file: str) -> None:
-        self.ds, self.ed, self.file = ds, ed, file
+    def __init__(self, ds: Dataset, ed: Edition, file: str, lookups: Lookups) -> None:
+        self.ds, self.ed, self.file, self.lookups = ds, ed, file, lookups
         self.s = kg(f"edition/{ed.id}")
         self.chunk = Chunk(file)
-        self.names = {o.id: o.name_en for o in ds.organisations} | {p.id: p.name for p in ds.people}
+        self.names = lookups.names
         years = "/".join(str(f.value) for f in ed.year)
         where = " and ".join(self._place_name(f.value) for f in ed.places) or ", ".join(f.value for f in ed.mode)
         self.label_en, self.label_id = f"{years} edition, {where}", f"angkatan {years}, {where}"
 
     def concept_label(self, scheme: str, ident: str) -> str:
-        return next(c.label_en for c in self.ds.schemes[scheme].concepts if c.id == ident)
+        return self.lookups.concepts[scheme, ident]
 
     def prov(self, fact: Fact[Any], default: Iterable[str] | None = None) -> Prov:
         return Prov.of(fact, self.ed.sources if default is None else default)
@@ -356,11 +410,11 @@ class _EditionWriter:
         return c
 
     def _source_label(self, ident: str) -> str:
-        source = next(x for x in self.ds.sources if x.id == ident)
+        source = self.lookups.sources[ident]
         return f"{self.names[source.publisher]} ({source.file[:3]})"
 
     def _place_name(self, ident: str) -> str:
-        return next(p.name_en for p in self.ds.places if p.id == ident)
+        return self.lookups.places[ident]
 
     def _country(self, name: str) -> NamedNode:
         return kg(f"country/{self.ds.resolve_country(name)}")
@@ -390,7 +444,7 @@ class _EditionWriter:
                 self.one(self.s, ksst("participatingCountry"), country, "countries", src, cl.passage)
 
     def _roles(self) -> None:
-        people = {p.id for p in self.ds.people}
+        people = self.lookups.people
         for role in self.ed.roles:
             agent = kg(f"person/{role.agent}") if role.agent in people else kg(f"org/{role.agent}")
             node = self._part(f"role/{role.role}", role.agent, "RoleInEdition", PROV + "qualifiedAssociation",
@@ -484,7 +538,7 @@ class _EditionWriter:
                          m.sources, m.passage)
 
     def _figures(self) -> None:
-        people = {p.id for p in self.ds.people}
+        people = self.lookups.people
         for f in self.ed.figures:
             node = self._part("figure", f.id, "StatedFigure", "statedFigure", "figureOf", f.label)
             key = f"figure/{f.id}"
@@ -536,14 +590,16 @@ def _same_value(obj: Term, value: Any) -> bool:
     return text == " ".join(str(value).split())
 
 
-def convert_edition(ds: Dataset, ed: Edition) -> Chunk:
+def convert_edition(ds: Dataset, ed: Edition, lookups: Lookups | None = None) -> Chunk:
     """All triples of one edition record, with claims citing its sources."""
-    return _EditionWriter(ds, ed, str(ds.edition_files[ed.id])).write()
+    return _EditionWriter(ds, ed, str(ds.edition_files[ed.id]), lookups or Lookups.of(ds)).write()
 
 
+@paused_gc()
 def convert(ds: Dataset) -> list[Chunk]:
     """Every chunk of the data set: the reference data first, then one per edition file."""
-    return [convert_reference(ds), *(convert_edition(ds, ed) for ed in ds.editions)]
+    lookups = Lookups.of(ds)
+    return [convert_reference(ds, lookups), *(convert_edition(ds, ed, lookups) for ed in ds.editions)]
 
 
 __all__ = ["Chunk", "convert", "convert_edition", "convert_reference"]

@@ -24,11 +24,15 @@ beside the asserted one (`build/inferred.*`, named graph `.../graph/inferred`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
 
 import rdflib
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from .gcpause import paused_gc
 from .namespaces import KG, OWL, RDF, RDFS
 
 #: Types every individual has under OWL RL or RDFS; they carry no information.
@@ -140,9 +144,11 @@ UNCOMPILED = frozenset({
     OWL + "maxQualifiedCardinality", OWL + "sameAs", OWL + "AsymmetricProperty", OWL + "IrreflexiveProperty",
 })
 RDF_TYPE = RDF + "type"
+SAME_AS = OWL + "sameAs"
+T = TypeVar("T")
 
 
-def _closure(edges: dict[str, set[str]], start: str) -> set[str]:
+def _closure(edges: Mapping[T, Iterable[T]], start: T) -> set[T]:
     """Everything reachable from `start` (itself included) along `edges`."""
     seen, todo = {start}, [start]
     while todo:
@@ -194,13 +200,20 @@ class CompiledRules:
             elif p == RDF_TYPE and o == OWL + "SymmetricProperty":
                 self.symmetric.add(s)
         self._sub_class, self._sub_prop, self._inverse = sub_class, sub_prop, inverse
-        self._superclasses: dict[str, set[str]] = {}
+        self._superclasses: dict[str, frozenset[str]] = {}
         self._derived: dict[str, frozenset[tuple[bool, str]]] = {}
+        if RDF_TYPE in self.entailable_properties():
+            self.unsupported.add(RDF_TYPE)  # entailed types would need the class rules too: left to owlrl
 
-    def superclasses(self, cls: str) -> set[str]:
+    def superclasses(self, cls: str) -> frozenset[str]:
         if cls not in self._superclasses:
-            self._superclasses[cls] = _closure(self._sub_class, cls)
+            self._superclasses[cls] = frozenset(_closure(self._sub_class, cls))
         return self._superclasses[cls]
+
+    def entailable_properties(self) -> set[str]:
+        """Properties a rule can give a triple of (super-properties, inverses, symmetric ones): only
+        asserted triples of these can coincide with an entailed one."""
+        return set(self.symmetric).union(*self._sub_prop.values(), *self._inverse.values())
 
     def derived(self, prop: str) -> frozenset[tuple[bool, str]]:
         """(reversed?, property) pairs that `s prop o` entails, itself included: sub-properties, inverses and
@@ -222,68 +235,161 @@ class CompiledRules:
         return self._derived[prop]
 
 
-def rl_closure(asserted: Iterable[Triple], rules: CompiledRules) -> set[Triple]:
-    """Forward-chain the compiled rules over the asserted triples; return the closure (asserted included)."""
-    closure: set[Triple] = set()
-    todo = list(asserted)
-    type_node = NamedNode(RDF_TYPE)
-    while todo:
-        fresh: list[Triple] = []
-        for t in todo:
-            if t in closure:
+@dataclass(frozen=True)
+class Plan:
+    """What one triple `s p o` entails under the compiled rules, precomputed per predicate `p`.
+
+    Links are the sub-, super- and inverse properties (`forward`: `s q o`; `backward`: `o q s`, not for
+    a literal `o`). Types come from domains and ranges, already closed under sub-classes; which node gets
+    which depends on the kind of `o` (a range types only an IRI, a literal has no inverse), as in rule
+    prp-rng of owlrl's closure restricted to what our noise filter keeps.
+    """
+
+    forward: tuple[str, ...]
+    backward: tuple[str, ...]
+    subject_types: frozenset[str]        # domains of p and of `forward`
+    subject_types_back: frozenset[str]   # ranges of `backward`: s, when o is not a literal and s is an IRI
+    object_types: frozenset[str]         # ranges of p and of `forward`: o, when o is an IRI
+    object_types_back: frozenset[str]    # domains of `backward`: o, when o is not a literal
+
+
+def _classes(rules: CompiledRules, table: dict[str, set[str]], props: Iterable[str]) -> frozenset[str]:
+    """The classes `table` (domains or ranges) gives `props`, with all their super-classes."""
+    out: set[str] = set()
+    for prop in props:
+        for cls in table.get(prop, ()):
+            out |= rules.superclasses(cls)
+    return frozenset(out)
+
+
+def make_plan(rules: CompiledRules, prop: str) -> Plan:
+    """The Plan of `prop`: `rules.derived` is closed, so the links it emits entail nothing beyond it."""
+    derived = rules.derived(prop) - {(False, prop)}
+    forward = tuple(sorted(q for flipped, q in derived if not flipped))
+    backward = tuple(sorted(q for flipped, q in derived if flipped))
+    return Plan(forward, backward,
+                subject_types=_classes(rules, rules.domain, (prop, *forward)),
+                subject_types_back=_classes(rules, rules.range, backward),
+                object_types=_classes(rules, rules.range, (prop, *forward)),
+                object_types_back=_classes(rules, rules.domain, backward))
+
+
+Node = NamedNode | BlankNode | Literal
+Pairs = dict[str, set[tuple[Node, Node]]]
+
+
+class _Entailer:
+    """One pass over the asserted triples applying each predicate's Plan, then prp-trp to a fixpoint.
+
+    Entailed types are kept as node -> class IRIs and links as property -> (subject, object) pairs, not as
+    Triple objects: most of them are already asserted and are dropped before any Triple is built.
+    """
+
+    def __init__(self, rules: CompiledRules) -> None:
+        self.rules = rules
+        self.plans: dict[str, Plan] = {}
+        self.types: defaultdict[Node, set[str]] = defaultdict(set)
+        self.links: Pairs = defaultdict(set)
+        self.asserted_types: defaultdict[Node, set[str]] = defaultdict(set)
+        self.asserted_links: Pairs = defaultdict(set)
+        # only asserted links that a rule could also entail need remembering
+        self.indexed = rules.entailable_properties() | rules.transitive
+
+    def plan(self, prop: str) -> Plan:
+        plan = self.plans.get(prop)
+        if plan is None:
+            plan = self.plans[prop] = make_plan(self.rules, prop)
+        return plan
+
+    def add_asserted(self, triples: Iterable[Triple]) -> bool:
+        """Apply the rules to every asserted triple; False (and stop) at an owl:sameAs, left to owlrl."""
+        types, asserted_types, indexed, plans = self.types, self.asserted_types, self.indexed, self.plans
+        superclasses = self.rules.superclasses
+        for s, p, o in triples:
+            prop = p.value
+            if prop == RDF_TYPE:
+                if isinstance(o, NamedNode):
+                    asserted_types[s].add(o.value)
+                    types[s] |= superclasses(o.value)
                 continue
-            closure.add(t)
-            s, p, o = t.subject, t.predicate, t.object
-            if p.value == RDF_TYPE:
-                fresh.extend(Triple(s, p, NamedNode(c)) for c in rules.superclasses(o.value))
-                continue
-            for flipped, q in rules.derived(p.value):
-                if flipped and isinstance(o, Literal):
-                    continue
-                subj, obj = (o, s) if flipped else (s, o)
-                fresh.append(Triple(subj, NamedNode(q), obj))
-                fresh.extend(Triple(subj, type_node, NamedNode(c)) for c in rules.domain.get(q, ()))
-                if isinstance(obj, NamedNode):
-                    fresh.extend(Triple(obj, type_node, NamedNode(c)) for c in rules.range.get(q, ()))
-        fresh.extend(_transitive_steps(closure, rules.transitive))
-        todo = [t for t in fresh if t not in closure]
-    return closure
-
-
-def _transitive_steps(closure: set[Triple], transitive: set[str]) -> list[Triple]:
-    """prp-trp: for each transitive property, the pairs its closure adds (computed per property)."""
-    out: list[Triple] = []
-    for prop in transitive:
-        edges: dict[NamedNode, set[NamedNode]] = {}
-        for t in closure:
-            if t.predicate.value == prop and isinstance(t.object, NamedNode):
-                edges.setdefault(t.subject, set()).add(t.object)
-        node = NamedNode(prop)
-        for start, direct in edges.items():
-            for end in _closure(edges, start) - {start} - direct:  # type: ignore[arg-type]
-                out.append(Triple(start, node, end))
-    return out
-
-
-def _is_noise(t: Triple) -> bool:
-    s, p, o = t.subject.value, t.predicate.value, t.object
-    if not s.startswith(KG):
+            if prop == SAME_AS:
+                return False
+            if prop in indexed:
+                self.asserted_links[prop].add((s, o))
+            self.apply(plans.get(prop) or self.plan(prop), s, o)
         return True
-    if p == RDF_TYPE:
-        return o.value in NOISE_TYPES
-    return p.startswith(BUILTIN_NAMESPACES) and p not in KEPT_BUILTIN_PREDICATES
+
+    def apply(self, plan: Plan, s: Node, o: Node) -> None:
+        """Record what `s p o` entails by the Plan of p."""
+        links, types = self.links, self.types
+        named_o = isinstance(o, NamedNode)
+        resource_o = named_o or isinstance(o, BlankNode)
+        for q in plan.forward:
+            links[q].add((s, o))
+        if plan.subject_types:
+            types[s] |= plan.subject_types
+        if named_o and plan.object_types:
+            types[o] |= plan.object_types
+        if resource_o:
+            for q in plan.backward:
+                links[q].add((o, s))
+            if plan.object_types_back:
+                types[o] |= plan.object_types_back
+            if plan.subject_types_back and isinstance(s, NamedNode):
+                types[s] |= plan.subject_types_back
+
+    def close_transitive(self) -> None:
+        """prp-trp: add the missing pairs of each transitive property until no rule adds another."""
+        while True:
+            fresh = [(prop, pair) for prop in sorted(self.rules.transitive) for pair in self._missing_pairs(prop)]
+            if not fresh:
+                return
+            for prop, (s, o) in fresh:
+                self.links[prop].add((s, o))
+                self.apply(self.plan(prop), s, o)
+
+    def _missing_pairs(self, prop: str) -> list[tuple[Node, Node]]:
+        """Pairs (a, c) of the transitive closure of `prop` (IRI objects only) that are not yet known."""
+        edges: dict[Node, set[Node]] = {}
+        for s, o in (*self.asserted_links.get(prop, ()), *self.links.get(prop, ())):
+            if isinstance(o, NamedNode):
+                edges.setdefault(s, set()).add(o)
+        return [(start, end) for start, direct in edges.items()
+                for end in _closure(edges, start) - {start} - direct]
+
+    def new_triples(self) -> set[Triple]:
+        """The entailed triples that are not asserted and not noise, as Triple objects at last."""
+        out: set[Triple] = set()
+        type_node = NamedNode(RDF_TYPE)
+        for node, classes in self.types.items():
+            if isinstance(node, NamedNode) and node.value.startswith(KG):
+                known = self.asserted_types.get(node, set())
+                out.update(Triple(node, type_node, NamedNode(c)) for c in classes - known - NOISE_TYPES)
+        for prop, pairs in self.links.items():
+            if prop.startswith(BUILTIN_NAMESPACES) and prop not in KEPT_BUILTIN_PREDICATES:
+                continue
+            pred = NamedNode(prop)
+            out.update(Triple(s, pred, o) for s, o in pairs - self.asserted_links.get(prop, set())
+                       if isinstance(s, NamedNode) and s.value.startswith(KG))
+        return out
 
 
+@paused_gc()
 def compiled_entailments(asserted: Iterable[Triple], ontology: Iterable[Triple]) -> set[Triple] | None:
     """The meaningful entailments by the compiled rules, or None where owlrl is needed: an ontology with
     constructs the rules do not cover, or owl:sameAs in the data."""
     ontology = list(ontology)
     rules = CompiledRules(ontology)
-    asserted = list(asserted)
-    if rules.unsupported or any(t.predicate.value == OWL + "sameAs" for t in asserted):
+    if rules.unsupported:
         return None
-    given = set(asserted) | set(ontology)
-    return {t for t in rl_closure(asserted, rules) if t not in given and not _is_noise(t)}
+    entailer = _Entailer(rules)
+    if not entailer.add_asserted(asserted):
+        return None
+    entailer.close_transitive()
+    out = entailer.new_triples()
+    # an ontology triple about one of our resources is given, not entailed
+    out.difference_update(t for t in ontology if t.subject.value.startswith(KG))
+    return out
 
 
 def entailed(asserted: Iterable[Triple], ontology: Iterable[Triple]) -> set[Triple]:
