@@ -171,8 +171,10 @@ def replay_stages(data: Path, out: Path) -> None:
         return time.perf_counter()
 
     t = time.perf_counter()
+    from pyoxigraph import RdfFormat
+
     from ksst_kg import build as b
-    from ksst_kg.export import jsonld_bytes, ntriples_bytes, sorted_triples, turtle_bytes
+    from ksst_kg.export import jsonld_bytes, ntriples_bytes, sorted_triples, turtle_bytes, write_ntriples
     from ksst_kg.infer import entailed
     from ksst_kg.records import load_dataset
     from ksst_kg.store import StoreWriter
@@ -188,18 +190,21 @@ def replay_stages(data: Path, out: Path) -> None:
     onto = b.ontology_triples()
     t = report("sort triples + read ontology", t, triples=len(asserted))
     del chunks
-    violations = graph_violations(asserted, onto, origins)
+    violations = graph_violations(asserted, onto, origins, in_subject_order=True)
     t = report("SHACL (compiled shapes)", t, violations=len(violations))
     with StoreWriter(out / "store") as store:  # the build overlaps this with SHACL; here it is timed alone
-        store.load(b.GRAPH_ASSERTED, ntriples_bytes(asserted))
-        store.load(b.GRAPH_ONTOLOGY, ntriples_bytes(onto))
+        write_ntriples(asserted, out / "ksst.nt")
+        store.load(b.GRAPH_ASSERTED, out / "ksst.nt")
+        for path in b.ontology_files():
+            store.load(b.GRAPH_ONTOLOGY, path, RdfFormat.TURTLE)
         store.ready()
         t = report("embedded store (asserted + ontology, N-Triples bulk load)", t)
         qc = qc_violations(store.ready(), origins)
         t = report("QC queries (on the store)", t, violations=len(qc))
         inferred = sorted_triples(entailed(asserted, onto))
         t = report("inference", t, triples=len(inferred))
-        store.load(b.GRAPH_INFERRED, ntriples_bytes(inferred))
+        write_ntriples(inferred, out / "inferred.nt")
+        store.load(b.GRAPH_INFERRED, out / "inferred.nt")
         store.finish()
     t = report("store: inferred graph, flush, optimise", t)
     for name, writer in (("Turtle", turtle_bytes), ("N-Triples", ntriples_bytes), ("JSON-LD", jsonld_bytes)):

@@ -18,7 +18,7 @@ from ksst_kg.build import build, ontology_triples
 from ksst_kg.convert import convert
 from ksst_kg.export import sorted_triples
 from ksst_kg.records import load_dataset
-from ksst_kg.shacl import Unsupported, compile_shapes, to_rdflib
+from ksst_kg.shacl import Unsupported, compile_shapes, subject_blocks, to_rdflib
 from ksst_kg.validate import graph_violations, shacl_violations, shapes_graph, validate_files
 
 CASES_DIR = Path(__file__).resolve().parent / "shapes" / "cases"
@@ -104,6 +104,24 @@ def test_generated_data_with_faults_gives_pyshacls_exact_results(tmp_path: Path,
         "sh:LanguageInConstraintComponent", "sh:MinLengthConstraintComponent", "sh:UniqueLangConstraintComponent",
     }
     assert compiled == reference
+
+
+@pytest.mark.parametrize("block", [1, 7, 500])
+def test_checking_in_blocks_of_subjects_gives_the_same_results(tmp_path: Path, block: int) -> None:
+    generate(tmp_path / "data", 3_000, seed=3)
+    triples = sorted_triples(corrupt(real_triples(tmp_path / "data"), 3))
+    validator = compile_shapes(shapes_graph())
+    whole = validator.results(triples, ontology_triples())
+    assert len(whole) > 20
+    blocks = validator.results(triples, ontology_triples(), in_subject_order=True, block=block)
+    assert sorted(blocks, key=repr) == sorted(whole, key=repr)
+
+
+def test_blocks_need_subject_order() -> None:
+    a, b = NamedNode("http://example.org/a"), NamedNode("http://example.org/b")
+    p = NamedNode("http://example.org/p")
+    with pytest.raises(ValueError, match="subject order"):
+        list(subject_blocks([Triple(a, p, b), Triple(b, p, a), Triple(a, p, a)], [], 1))
 
 
 def test_a_feature_it_lacks_is_refused_not_skipped() -> None:

@@ -15,12 +15,13 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
 from . import __version__
 from .convert import Chunk, convert
 from .errors import ValidationFailed
-from .export import atomic_write, default_mode, jsonld_bytes, ntriples_bytes, sorted_triples, turtle_bytes
+from .export import atomic_write, default_mode, jsonld_bytes, sorted_triples, turtle_bytes, write_ntriples
+from .gcpause import paused_gc
 from .namespaces import (
     DCAT,
     DCTERMS,
@@ -81,13 +82,12 @@ def origins_of(chunks: Iterable[Chunk]) -> dict[str, str]:
     return out
 
 
-def ontology_triples() -> list[Triple]:
-    from pyoxigraph import RdfFormat, parse
+def ontology_files() -> list[Path]:
+    return sorted(resource_dir("ontology").glob("*.ttl"))
 
-    triples: list[Triple] = []
-    for path in sorted(resource_dir("ontology").glob("*.ttl")):
-        triples.extend(q.triple for q in parse(path=str(path), format=RdfFormat.TURTLE))
-    return triples
+
+def ontology_triples() -> list[Triple]:
+    return [q.triple for path in ontology_files() for q in parse(path=str(path), format=RdfFormat.TURTLE)]
 
 
 def counts(ds: Dataset) -> dict[str, int]:
@@ -170,6 +170,7 @@ class Stopwatch:
         self._last = now
 
 
+@paused_gc()  # the stages make millions of objects and no cycles (see gcpause.py)
 def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
     """Run the pipeline; raise RecordErrors or ValidationFailed (with nothing written) on bad input."""
     out_dir = Path(out_dir)
@@ -188,11 +189,12 @@ def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     try:
         tmp.chmod(default_mode(directory=True))
-        asserted_nt = ntriples_bytes(asserted)
+        write_ntriples(asserted, tmp / "ksst.nt")
         with StoreWriter(tmp / "store") as store:
-            store.load(GRAPH_ASSERTED, asserted_nt)  # in the background, while SHACL runs
-            store.load(GRAPH_ONTOLOGY, ntriples_bytes(onto))
-            violations = graph_violations(asserted, onto, origins)
+            store.load(GRAPH_ASSERTED, tmp / "ksst.nt")  # in the background, while SHACL runs
+            for path in ontology_files():
+                store.load(GRAPH_ONTOLOGY, path, RdfFormat.TURTLE)
+            violations = graph_violations(asserted, onto, origins, in_subject_order=True)
             clock.lap("shacl")
             violations += qc_violations(store.ready(), origins)
             clock.lap("store+qc")
@@ -204,12 +206,12 @@ def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
                 from .infer import entailed
 
                 inferred = sorted_triples(entailed(asserted, onto))
-            inferred_nt = ntriples_bytes(inferred)
-            store.load(GRAPH_INFERRED, inferred_nt)
+            write_ntriples(inferred, tmp / "inferred.nt")
+            store.load(GRAPH_INFERRED, tmp / "inferred.nt")
             store.finish()  # flush and compact while the exports are written
             result.inferred_triples = len(inferred)
             clock.lap("infer")
-            _write_outputs(tmp, ds, result, (asserted, asserted_nt), (inferred, inferred_nt))
+            _write_outputs(tmp, ds, result, asserted, inferred)
             clock.lap("export")
         clock.lap("store")
         result.files = sorted(p.name for p in tmp.iterdir())
@@ -221,11 +223,10 @@ def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
     return result
 
 
-def _write_outputs(tmp: Path, ds: Dataset, result: BuildResult, asserted: tuple[list[Triple], bytes],
-                   inferred: tuple[list[Triple], bytes]) -> None:
-    """Every export of the build: (sorted triples, their N-Triples) of each graph, and the files shipped with it."""
-    for stem, (triples, ntriples) in (("ksst", asserted), ("inferred", inferred)):
-        atomic_write(tmp / f"{stem}.nt", ntriples)
+def _write_outputs(tmp: Path, ds: Dataset, result: BuildResult, asserted: list[Triple],
+                   inferred: list[Triple]) -> None:
+    """The exports besides the N-Triples (written first, for the store), and the files shipped with them."""
+    for stem, triples in (("ksst", asserted), ("inferred", inferred)):
         atomic_write(tmp / f"{stem}.ttl", turtle_bytes(triples))
         atomic_write(tmp / f"{stem}.jsonld", jsonld_bytes(triples))
     atomic_write(tmp / "void.ttl", turtle_bytes(sorted_triples(void_triples(result, ds))))

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
+from .gcpause import paused_gc
 from .namespaces import KG, PREFIXES, RDF, XSD
 from .resources import resource_path
 
@@ -25,11 +27,38 @@ XSD_STRING = XSD + "string"
 
 
 def sort_key(t: Triple) -> tuple[str, bool, str, str]:
+    """The order of every export (the specification of `sorted_triples`, which does not call it)."""
     return (t.subject.value, t.predicate.value != RDF_TYPE, t.predicate.value, str(t.object))
 
 
+def _predicate_object_key(t: Triple) -> str:
+    """`sort_key` without the subject, as one string: "0" for rdf:type (before "1" for any other
+    predicate), the predicate IRI, NUL, the object in N-Triples. No IRI contains NUL, so the string order
+    is the tuple order, and two triples of one subject get the same key only if they are the same."""
+    p = t.predicate.value
+    return f"{'0' if p == RDF_TYPE else '1'}{p}\0{t.object}"
+
+
+def _value(node: NamedNode | BlankNode) -> str:
+    return node.value
+
+
+@paused_gc()
 def sorted_triples(triples: Iterable[Triple]) -> list[Triple]:
-    return sorted(set(triples), key=sort_key)
+    """The distinct triples in `sort_key` order, subject by subject.
+
+    Sorting all of them on `sort_key` kept a tuple of four strings per triple for the whole sort (4.4 s and
+    +500 MB at 1M triples); grouping by subject first sorts short groups on one short-lived string each.
+    The groups are keyed by the subject term, not its value: a blank node and an IRI may share a value.
+    """
+    by_subject: defaultdict[NamedNode | BlankNode, list[Triple]] = defaultdict(list)
+    for t in triples:
+        by_subject[t.subject].append(t)
+    out: list[Triple] = []
+    for subject in sorted(by_subject, key=_value):
+        distinct = {_predicate_object_key(t): t for t in by_subject[subject]}
+        out += [distinct[key] for key in sorted(distinct)]
+    return out
 
 
 def default_mode(directory: bool = False) -> int:
@@ -78,6 +107,11 @@ def turtle_bytes(triples: list[Triple]) -> bytes:
 
 def ntriples_bytes(triples: list[Triple]) -> bytes:
     return serialize(triples, format=RdfFormat.N_TRIPLES)
+
+
+def write_ntriples(triples: list[Triple], path: Path) -> None:
+    """N-Triples straight to a file of a build folder being made (never a user's file: no rename needed)."""
+    serialize(triples, output=str(path), format=RdfFormat.N_TRIPLES)
 
 
 # --- JSON-LD ---------------------------------------------------------------------------------------------
@@ -192,17 +226,3 @@ def _tidy(node: dict[str, Any]) -> dict[str, Any]:
 def jsonld_bytes(triples: list[Triple], context: dict[str, Any] | None = None) -> bytes:
     doc = jsonld_document(triples, context)
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-WRITERS = {"ttl": turtle_bytes, "nt": ntriples_bytes, "jsonld": jsonld_bytes}
-
-
-def write_graph(triples: Iterable[Triple], stem: Path, formats: Iterable[str] = ("ttl", "nt", "jsonld")) -> list[Path]:
-    """Write `stem.ttl`, `stem.nt` and `stem.jsonld` (or the formats asked for); return their paths."""
-    ordered = sorted_triples(triples)
-    paths = []
-    for fmt in formats:
-        path = stem.with_suffix(f".{fmt}")
-        atomic_write(path, WRITERS[fmt](ordered))
-        paths.append(path)
-    return paths

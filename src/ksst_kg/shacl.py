@@ -13,8 +13,9 @@ fixture in `tests/shapes/cases/` and on generated data.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -51,28 +52,42 @@ class Result:
 
 
 class Index:
-    """Objects by subject and predicate, subjects by object for inverse paths, and the class hierarchy.
+    """What the checks look up: the types and class hierarchy and the inverse-path links of the whole graph,
+    and the objects by subject and predicate of the block of subjects being checked.
 
-    Only the predicates the shapes mention are kept, so the index stays small next to the graph.
+    Only the predicates the shapes mention are kept. A value node's own description matters only through
+    its types (`sh:class`), so the objects can be indexed one block of subjects at a time (`use_block`),
+    which keeps memory small for a large graph given in subject order.
     """
 
-    def __init__(self, triples: Iterable[Triple], predicates: frozenset[str], inverse: frozenset[str]) -> None:
+    def __init__(self, links: Iterable[Triple], predicates: frozenset[str], inverse: frozenset[str]) -> None:
+        self.predicates = predicates
         self.out: dict[Term, dict[str, Values]] = {}
         self.inv: dict[str, dict[Term, Values]] = {p: {} for p in inverse}
         self.types: dict[Term, Values] = {}
         sub: dict[str, set[str]] = {}
         rdf_type, sub_class = RDF + "type", RDFS + "subClassOf"
-        for t in triples:
+        for t in links:
             p = t.predicate.value
             if p == rdf_type:
                 self.types.setdefault(t.subject, []).append(t.object)
             elif p == sub_class and isinstance(t.object, NamedNode):
                 sub.setdefault(t.subject.value if isinstance(t.subject, NamedNode) else "", set()).add(t.object.value)
-            if p in predicates:
-                self.out.setdefault(t.subject, {}).setdefault(p, []).append(t.object)
             if p in inverse:
                 self.inv[p].setdefault(t.object, []).append(t.subject)
         self.supers = _closure(sub)
+
+    def use_block(self, triples: Iterable[Triple]) -> list[Term]:
+        """Index the objects of these triples (every triple of each of their subjects); return the subjects."""
+        self.out = {}
+        subjects: dict[Term, None] = {}
+        predicates = self.predicates
+        for t in triples:
+            subjects[t.subject] = None
+            p = t.predicate.value
+            if p in predicates:
+                self.out.setdefault(t.subject, {}).setdefault(p, []).append(t.object)
+        return list(subjects)
 
     def objects(self, node: Term, predicate: str) -> Values:
         return self.out.get(node, {}).get(predicate, [])
@@ -88,13 +103,41 @@ class Index:
                 out |= self.supers.get(t.value, {t.value})
         return out
 
-    def instances(self) -> dict[str, list[Term]]:
-        """Class IRI → its instances (with those of its subclasses), in a stable order."""
+    def instances(self, nodes: Iterable[Term]) -> dict[str, list[Term]]:
+        """Class IRI → those of `nodes` that are its instances (with those of its subclasses), in order."""
         out: dict[str, list[Term]] = {}
-        for node in self.types:
+        for node in nodes:
             for cls in self.classes_of(node):
                 out.setdefault(cls, []).append(node)
         return out
+
+
+def subject_blocks(triples: Sequence[Triple], extra: Sequence[Triple], size: int) -> Iterator[list[Triple]]:
+    """`triples` (in subject order) cut into blocks of about `size` triples between two subjects, with the
+    triples of `extra` (any order) about the same subjects; the rest of `extra` comes last."""
+    rest: dict[Term, list[Triple]] = {}
+    for t in extra:
+        rest.setdefault(t.subject, []).append(t)
+    block: list[Triple] = []
+    done: set[Term] = set()
+    previous = None
+    for t in triples:
+        if t.subject != previous:
+            if previous is not None:
+                done.add(previous)
+                block.extend(rest.pop(previous, ()))
+                if len(block) >= size:
+                    yield block
+                    block = []
+            if t.subject in done:
+                raise ValueError(f"triples are not in subject order: {t.subject} comes back")
+            previous = t.subject
+        block.append(t)
+    if previous is not None:
+        block.extend(rest.pop(previous, ()))
+    block.extend(t for ts in rest.values() for t in ts)
+    if block:
+        yield block
 
 
 def _closure(sub: Mapping[str, set[str]]) -> dict[str, set[str]]:
@@ -426,6 +469,9 @@ class ShapesCompiler:
         return check
 
 
+BLOCK = 50_000  # triples indexed at a time: a few MB, and few enough blocks that their overhead is nil
+
+
 @dataclass
 class Validator:
     """The compiled shapes, ready to check any number of graphs."""
@@ -434,13 +480,21 @@ class Validator:
     predicates: frozenset[str]
     inverse: frozenset[str]
 
-    def results(self, triples: Iterable[Triple]) -> list[Result]:
-        index = Index(triples, self.predicates, self.inverse)
-        instances = index.instances()
+    def results(self, triples: Sequence[Triple], extra: Sequence[Triple] = (), *, in_subject_order: bool = False,
+                block: int = BLOCK) -> list[Result]:
+        """Check `triples` plus `extra` (the ontology). Triples in subject order (as `sorted_triples` gives
+        them) are checked a block of subjects at a time, in a fraction of the memory."""
+        index = Index(itertools.chain(triples, extra), self.predicates, self.inverse)
+        if in_subject_order:
+            blocks: Iterable[Iterable[Triple]] = subject_blocks(triples, extra, block)
+        else:
+            blocks = [itertools.chain(triples, extra)]
         out: list[Result] = []
-        for classes, shape in self.targets:
-            focus = dict.fromkeys(node for cls in classes for node in instances.get(cls, ()))
-            out.extend(shape.results(index, list(focus)))
+        for part in blocks:
+            instances = index.instances(index.use_block(part))
+            for classes, shape in self.targets:
+                focus = dict.fromkeys(node for cls in classes for node in instances.get(cls, ()))
+                out.extend(shape.results(index, list(focus)))
         return out
 
 

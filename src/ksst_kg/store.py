@@ -1,8 +1,9 @@
 """The embedded on-disk Oxigraph store of a build: the asserted, inferred and ontology graphs, each named.
 
-Oxigraph parses and indexes N-Triples in Rust without holding the GIL, so the build hands it the N-Triples it
-writes anyway and lets it load them on a thread of its own while Python validates, infers and writes the other
-exports: at a million triples that hides the store's ten seconds, and spares a list of a million `Quad`s.
+Oxigraph reads, parses and indexes a file in Rust without holding the GIL, so the build hands it the N-Triples
+files it exports anyway and lets it load them on a thread of its own while Python validates, infers and writes
+the other exports: at a million triples that hides the store's ten seconds, and spares a list of a million
+`Quad`s and the N-Triples in memory.
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ class StoreWriter:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ksst-store")
         self._jobs: list[Future[None]] = []
 
-    def load(self, graph: str, ntriples: bytes) -> None:
-        """Queue N-Triples for the named graph `graph`."""
-        self._jobs.append(self._pool.submit(self._load, graph, ntriples))
+    def load(self, graph: str, path: Path, fmt: RdfFormat = RdfFormat.N_TRIPLES) -> None:
+        """Queue the RDF file `path` for the named graph `graph` (Oxigraph reads the file itself)."""
+        self._jobs.append(self._pool.submit(self._load, graph, path, fmt))
 
-    def _load(self, graph: str, ntriples: bytes) -> None:
-        if ntriples:
-            self.store.bulk_load(input=ntriples, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(graph))
+    def _load(self, graph: str, path: Path, fmt: RdfFormat) -> None:
+        self.store.bulk_load(path=str(path), format=fmt, to_graph=NamedNode(graph))
 
     def ready(self) -> Store:
         """Wait for every queued load (re-raising its error) and return the store, for queries."""

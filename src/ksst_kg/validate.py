@@ -10,7 +10,6 @@ data file the fact came from, so a curator knows what to open.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -180,13 +179,16 @@ def compiled_shapes() -> Validator | None:
 
 
 def graph_violations(asserted: Sequence[Triple], ontology: Sequence[Triple],
-                     origins: Mapping[str, str] | None = None) -> list[Violation]:
-    """SHACL for a whole graph with the ontology, as pyshacl would report it (pyshacl itself as fallback)."""
+                     origins: Mapping[str, str] | None = None, *, in_subject_order: bool = False) -> list[Violation]:
+    """SHACL for a whole graph with the ontology, as pyshacl would report it (pyshacl itself as fallback).
+
+    `in_subject_order`: `asserted` is sorted by subject (`sorted_triples`), so it can be checked in blocks.
+    """
     origins = origins or {}
     validator = compiled_shapes()
     if validator is None:
         return shacl_violations(to_rdflib(asserted), origins)
-    results = validator.results(itertools.chain(asserted, ontology))
+    results = validator.results(asserted, ontology, in_subject_order=in_subject_order)
     return sorted(_violation(r, origins) for r in results)
 
 
