@@ -194,25 +194,26 @@ def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
             store.load(GRAPH_ASSERTED, tmp / "ksst.nt")  # in the background, while SHACL runs
             for path in ontology_files():
                 store.load(GRAPH_ONTOLOGY, path, RdfFormat.TURTLE)
+            qc = store.then(lambda st: qc_violations(st, origins))  # after the loads, beside what follows
             violations = graph_violations(asserted, onto, origins, in_subject_order=True)
             clock.lap("shacl")
-            violations += qc_violations(store.ready(), origins)
-            clock.lap("store+qc")
             if violations:
-                result.violations = violations
-                raise ValidationFailed("\n".join(str(v) for v in violations))
+                _fail(result, violations + qc.result())
             inferred: list[Triple] = []
             if infer:
                 from .infer import entailed
 
                 inferred = sorted_triples(entailed(asserted, onto))
             write_ntriples(inferred, tmp / "inferred.nt")
-            store.load(GRAPH_INFERRED, tmp / "inferred.nt")
+            store.load(GRAPH_INFERRED, tmp / "inferred.nt")  # after the QC checks, which must not see it
             store.finish()  # flush and compact while the exports are written
             result.inferred_triples = len(inferred)
             clock.lap("infer")
             _write_outputs(tmp, ds, result, asserted, inferred)
             clock.lap("export")
+            if qc.result():
+                _fail(result, qc.result())
+            clock.lap("qc")
         clock.lap("store")
         result.files = sorted(p.name for p in tmp.iterdir())
         swap_in(tmp, out_dir)
@@ -221,6 +222,11 @@ def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
         raise
     result.timings = clock.times
     return result
+
+
+def _fail(result: BuildResult, violations: list[Violation]) -> None:
+    result.violations = sorted(violations)
+    raise ValidationFailed("\n".join(str(v) for v in result.violations))
 
 
 def _write_outputs(tmp: Path, ds: Dataset, result: BuildResult, asserted: list[Triple],
