@@ -246,7 +246,6 @@ class Compiled:
     path: Callable[[Index, Term], Values] | None
     path_label: str
     message: str
-    severity: str
     checks: list[tuple[str, Check]] = field(default_factory=list)
     properties: list[Compiled] = field(default_factory=list)
 
@@ -254,7 +253,7 @@ class Compiled:
         pairs = [(f, self.values(index, f)) for f in focus]
         for component, check in self.checks:
             for f, value in check(index, pairs):
-                yield Result(f, self.path_label, self.message, self.iri, component, self.severity, value)
+                yield Result(f, self.path_label, self.message, self.iri, component, "Violation", value)
         for prop in self.properties:
             yield from prop.results(index, focus)
 
@@ -269,9 +268,10 @@ def _distinct(values: Values) -> Values:
     return list(dict.fromkeys(values)) if len(values) > 1 else values
 
 
-#: Parameters this module understands; a shape with any other sh: term is Unsupported.
+#: Parameters this module understands; a shape with any other sh: term is Unsupported. (No sh:severity: pyshacl,
+#: as the build calls it, drops warnings when nothing else fails, and every result of ours is a violation.)
 SUPPORTED = frozenset(SH + n for n in (
-    "targetClass", "property", "path", "message", "severity", "name", "description", "order", "group",
+    "targetClass", "property", "path", "message", "name", "description", "order", "group",
     "minCount", "maxCount", "class", "datatype", "nodeKind", "minLength", "pattern", "languageIn",
     "uniqueLang", "in", "hasValue", "equals", "lessThanOrEquals", "or",
 ))
@@ -306,18 +306,14 @@ class ShapesCompiler:
         if node in self._done:
             return self._done[node]
         for p in set(self.g.predicates(node)):
-            if str(p).startswith(SH) and str(p) not in SUPPORTED and p != self.sh.deactivated:
+            if str(p).startswith(SH) and str(p) not in SUPPORTED:
                 raise Unsupported(f"{p} on {node}")
-        if self.g.value(node, self.sh.deactivated) is not None:
-            raise Unsupported(f"sh:deactivated on {node}")
         path_node = self.g.value(node, self.sh.path)
         path, label = self.path(path_node) if path_node is not None else (None, "")
         compiled = Compiled(
-            iri=str(node), path=path, path_label=label, message=self.message(node),
-            severity=str(self.g.value(node, self.sh.severity) or self.sh.Violation).rsplit("#", 1)[-1],
-        )
+            iri=str(node), path=path, path_label=label, message=self.message(node))
         self._done[node] = compiled
-        compiled.checks = list(self.checks(node, compiled))
+        compiled.checks = list(self.checks(node))
         compiled.properties = [self.shape(p) for p in sorted(self.g.objects(node, self.sh.property), key=str)]
         return compiled
 
@@ -354,24 +350,24 @@ class ShapesCompiler:
             return Literal(str(node), datatype=NamedNode(str(node.datatype or XSD + "string")))
         raise Unsupported(f"blank node value {node}")
 
-    def checks(self, node: rdflib.term.Node, owner: Compiled) -> Iterator[tuple[str, Check]]:
+    def checks(self, node: rdflib.term.Node) -> Iterator[tuple[str, Check]]:
         for p, o in sorted(self.g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
             name = str(p).removeprefix(SH)
             factory = getattr(self, f"_c_{name}", None)
             if factory is not None:
-                yield f"sh:{name[0].upper()}{name[1:]}ConstraintComponent", factory(o, owner)
+                yield f"sh:{name[0].upper()}{name[1:]}ConstraintComponent", factory(o)
 
     # One factory per constraint parameter: each returns a check over (focus, value nodes) pairs.
 
-    def _c_minCount(self, o: rdflib.Literal, _: Compiled) -> Check:
+    def _c_minCount(self, o: rdflib.Literal) -> Check:
         n = int(o)
         return lambda index, pairs: ((f, None) for f, vs in pairs if len(vs) < n)
 
-    def _c_maxCount(self, o: rdflib.Literal, _: Compiled) -> Check:
+    def _c_maxCount(self, o: rdflib.Literal) -> Check:
         n = int(o)
         return lambda index, pairs: ((f, None) for f, vs in pairs if len(vs) > n)
 
-    def _c_class(self, o: rdflib.URIRef, _: Compiled) -> Check:
+    def _c_class(self, o: rdflib.URIRef) -> Check:
         cls = str(o)
         self.predicates.add(RDF + "type")
 
@@ -385,33 +381,31 @@ class ShapesCompiler:
     def _value_test(self, test: Callable[[Term], bool]) -> Check:
         return lambda index, pairs: ((f, v) for f, vs in pairs for v in vs if not test(v))
 
-    def _c_datatype(self, o: rdflib.URIRef, _: Compiled) -> Check:
+    def _c_datatype(self, o: rdflib.URIRef) -> Check:
         dt = str(o)
         return self._value_test(lambda v: has_datatype(v, dt))
 
-    def _c_nodeKind(self, o: rdflib.URIRef, _: Compiled) -> Check:
+    def _c_nodeKind(self, o: rdflib.URIRef) -> Check:
         kind = str(o)
         return self._value_test(lambda v: node_kind_ok(v, kind))
 
-    def _c_minLength(self, o: rdflib.Literal, _: Compiled) -> Check:
+    def _c_minLength(self, o: rdflib.Literal) -> Check:
         n = int(o)
         return self._value_test(lambda v: n == 0 or (not isinstance(v, BlankNode) and len(as_string(v)) >= n))
 
-    def _c_pattern(self, o: rdflib.Literal, _: Compiled) -> Check:
-        if (None, self.sh.flags, None) in self.g:
-            raise Unsupported("sh:flags")
+    def _c_pattern(self, o: rdflib.Literal) -> Check:
         regex = re.compile(str(o))
         return self._value_test(lambda v: not isinstance(v, BlankNode) and regex.search(as_string(v)) is not None)
 
-    def _c_languageIn(self, o: rdflib.term.Node, _: Compiled) -> Check:
+    def _c_languageIn(self, o: rdflib.term.Node) -> Check:
         ranges = frozenset(str(x).lower() for x in Collection(self.g, o))
         return self._value_test(lambda v: language_ok(v, ranges))
 
-    def _c_in(self, o: rdflib.term.Node, _: Compiled) -> Check:
+    def _c_in(self, o: rdflib.term.Node) -> Check:
         allowed = frozenset(self.term(x) for x in Collection(self.g, o))
         return self._value_test(lambda v: v in allowed)
 
-    def _c_uniqueLang(self, o: rdflib.Literal, _: Compiled) -> Check:
+    def _c_uniqueLang(self, o: rdflib.Literal) -> Check:
         if not o.value:
             return lambda index, pairs: iter(())
 
@@ -425,11 +419,11 @@ class ShapesCompiler:
                     yield f, None
         return check
 
-    def _c_hasValue(self, o: rdflib.term.Node, _: Compiled) -> Check:
+    def _c_hasValue(self, o: rdflib.term.Node) -> Check:
         wanted = self.term(o)
         return lambda index, pairs: ((f, None) for f, vs in pairs if wanted not in vs)
 
-    def _c_equals(self, o: rdflib.URIRef, owner: Compiled) -> Check:
+    def _c_equals(self, o: rdflib.URIRef) -> Check:
         other = str(o)
         self.predicates.add(other)
 
@@ -444,7 +438,7 @@ class ShapesCompiler:
                         yield f, w
         return check
 
-    def _c_lessThanOrEquals(self, o: rdflib.URIRef, _: Compiled) -> Check:
+    def _c_lessThanOrEquals(self, o: rdflib.URIRef) -> Check:
         other = str(o)
         self.predicates.add(other)
 
@@ -458,7 +452,7 @@ class ShapesCompiler:
                             yield f, v
         return check
 
-    def _c_or(self, o: rdflib.term.Node, _: Compiled) -> Check:
+    def _c_or(self, o: rdflib.term.Node) -> Check:
         members = [self.shape(m) for m in Collection(self.g, o)]
 
         def check(index: Index, pairs: list[tuple[Term, Values]]) -> Iterator[Hit]:
