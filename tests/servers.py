@@ -5,7 +5,8 @@
   with what trips loaders up (blank nodes, language tags, typed literals, escapes, non-ASCII), so the
   load tests run in a fraction of a second and without the full pipeline.
 - Small stand-in HTTP servers: one that accepts connections and never answers (timeouts), and one that
-  demands HTTP basic or digest authentication before answering like a SPARQL endpoint.
+  demands HTTP basic or digest authentication before answering like a SPARQL endpoint, or before passing the
+  request on to a real Oxigraph server (as a proxy with authentication in front of a store does).
 
 Test modules import the fixtures from here (`from .servers import oxigraph, ...`).
 """
@@ -252,6 +253,10 @@ class AuthServer:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}/sparql"
 
+    @property
+    def base(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
 
 def _digest_params(header: str) -> dict[str, str]:
     out: dict[str, str] = {}
@@ -261,10 +266,23 @@ def _digest_params(header: str) -> dict[str, str]:
     return out
 
 
+def forward(upstream: str, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, str, bytes]:
+    """Send a request on to `upstream` (a server's base URL); its (status, content type, body)."""
+    request = urllib.request.Request(upstream + path, data=body if method != "GET" else None, method=method,
+                                     headers={k: v for k, v in headers.items() if v is not None})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
+
+
 @contextlib.contextmanager
-def auth_server(scheme: str, user: str = "dba", password: str = "s3cret") -> Iterator[AuthServer]:
+def auth_server(scheme: str, user: str = "dba", password: str = "s3cret",
+                upstream: str | None = None) -> Iterator[AuthServer]:
     """An HTTP server on 127.0.0.1 that answers like a SPARQL endpoint (and takes PUT and update POSTs) only
     to requests with valid HTTP `scheme` ("basic" or "digest") credentials, and 401 with a challenge to others.
+    With `upstream` (a real server's base URL) it passes the authenticated requests on to it instead.
     The digest check is the RFC 7616 computation (MD5, qop=auth) done here independently of urllib."""
     state = AuthServer(0, scheme, user, password)
     nonces: set[str] = set()
@@ -313,6 +331,16 @@ def auth_server(scheme: str, user: str = "dba", password: str = "s3cret") -> Ite
                 return
             state.accepted += 1
             state.bodies.append(body)
+            if upstream is not None:
+                headers = {"Content-Type": self.headers.get("Content-Type"), "Accept": self.headers.get("Accept")}
+                status, content_type, answer = forward(upstream, self.command, self.path, body, headers)
+                self.send_response(status)
+                if content_type:
+                    self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+                return
             if self.command == "PUT" or b"update=" in body:
                 self.send_response(204)
                 self.send_header("Content-Length", "0")

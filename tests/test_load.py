@@ -30,9 +30,10 @@ from .servers import (  # noqa: F401
 THREE = [GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY]
 
 
-def ksst_load(*args: str) -> Result:
+def ksst_load(*args: str, env: dict[str, str | None] | None = None, input: str | None = None) -> Result:
     # credentials come from the options only, not from the environment of whoever runs the tests
-    return CliRunner(env={"KSST_ENDPOINT_USER": None, "KSST_ENDPOINT_PASSWORD": None}).invoke(main, ["load", *args])
+    env = {"KSST_ENDPOINT_USER": None, "KSST_ENDPOINT_PASSWORD": None, **(env or {})}
+    return CliRunner(env=env).invoke(main, ["load", *args], input=input)
 
 
 def local_triples(build: Path, name: str) -> set[str]:
@@ -185,37 +186,80 @@ def test_credentials_reach_every_request(tiny_build: Path) -> None:  # noqa: F81
         assert server.bodies[1:4] == [remote.ntriples(t) for t in local_graphs(tiny_build).values()]
 
 
+@pytest.mark.parametrize(("scheme", "extra"), [
+    ("basic", ()), ("basic", ("--auth", "basic")), ("digest", ()), ("digest", ("--auth", "digest", "--no-gsp")),
+])
+def test_load_into_a_store_behind_authentication(oxigraph: Oxigraph, tiny_build: Path,  # noqa: F811
+                                                 scheme: str, extra: tuple[str, ...]) -> None:
+    """`ksst load --user --password` through an authenticating proxy in front of the real Oxigraph server (basic as
+    Fuseki and GraphDB use it, digest as Virtuoso's `*-auth` endpoints): every request carries the credentials."""
+    with auth_server(scheme, upstream=oxigraph.base) as proxy:
+        result = ksst_load("--endpoint", proxy.base + "/query", "--user", "dba", "--password", "s3cret",
+                           "--out", str(tiny_build), *extra)
+        assert result.exit_code == 0, result.output
+        assert "DIFFERS" not in result.stdout
+        # probe, 3 PUTs or (3 INSERT DATA + the MOVEs), 3 counts: all of them got through
+        assert proxy.accepted == 1 + (4 if "--no-gsp" in extra else 3) + 3
+        sent = [a for a in proxy.authorizations if a is not None]
+        assert len(sent) == proxy.accepted and all(a.startswith(scheme.capitalize() + " ") for a in sent)
+        if scheme == "digest":
+            assert not any("s3cret" in a for a in sent)
+    assert_holds_the_build(oxigraph, tiny_build)
+
+
+def test_credentials_from_the_environment_and_the_prompt(oxigraph: Oxigraph, tiny_build: Path) -> None:  # noqa: F811
+    with auth_server("digest", upstream=oxigraph.base) as proxy:
+        url = proxy.base + "/query"
+        from_env = ksst_load("--endpoint", url, "--out", str(tiny_build),
+                             env={"KSST_ENDPOINT_USER": "dba", "KSST_ENDPOINT_PASSWORD": "s3cret"})
+        assert from_env.exit_code == 0, from_env.output
+        prompted = ksst_load("--endpoint", url, "--user", "dba", "--out", str(tiny_build), input="s3cret\n")
+        assert prompted.exit_code == 0, prompted.output
+        assert "Password for dba" in prompted.stderr
+    assert_holds_the_build(oxigraph, tiny_build)
+
+
 def test_no_build(tmp_path: Path, oxigraph: Oxigraph) -> None:  # noqa: F811
     message = one_line_error(ksst_load("--endpoint", oxigraph.query, "--out", str(tmp_path / "nothing")))
     assert "run `ksst build` first" in message
 
 
 def test_progress_shows_only_on_a_terminal_after_a_moment() -> None:
+    """A clock the test moves by hand, so nothing here depends on how fast the machine is."""
     import io
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:
             return True
 
+    now = [100.0]
+
+    def clock() -> float:
+        return now[0]
+
     stream = Tty()
-    progress = remote.Progress(stream, delay=0.0)
+    progress = remote.Progress(stream, delay=0.7, clock=clock)
     progress.start(10)
     progress.stage("PUT asserted graph")
-    progress.advance(5)
+    progress.advance(2)
+    assert stream.getvalue() == ""             # a load that takes less than a moment shows nothing
+    now[0] += 3
+    progress.advance(3)
     progress.close()
-    assert "5/10 triples (50%)" in stream.getvalue() and stream.getvalue().endswith("\n")
-    quiet = io.StringIO()
-    progress = remote.Progress(quiet, delay=0.0)
+    assert "5/10 triples (50%) 3 s  PUT asserted graph" in stream.getvalue() and stream.getvalue().endswith("\n")
+    quiet = io.StringIO()                      # not a terminal: nothing, however long it takes
+    progress = remote.Progress(quiet, delay=0.0, clock=clock)
     progress.start(10)
+    now[0] += 60
     progress.advance(10)
     progress.close()
     assert quiet.getvalue() == ""
-    slow = Tty()
-    progress = remote.Progress(slow, delay=60)
+    fast = Tty()
+    progress = remote.Progress(fast, delay=0.7, clock=clock)
     progress.start(10)
     progress.advance(10)
     progress.close()
-    assert slow.getvalue() == ""
+    assert fast.getvalue() == ""
 
 
 def test_errors_are_ksst_errors() -> None:
@@ -312,7 +356,7 @@ def test_ksst_query_with_endpoint_prints_what_the_embedded_store_gives(name: str
 
     query = load_query(name)
     params = [f"--param={key}={value}" for key, value in sample_values(query).items()]
-    runner = CliRunner()
+    runner = CliRunner(env={"KSST_ENDPOINT_USER": None, "KSST_ENDPOINT_PASSWORD": None})
     embedded = runner.invoke(main, ["query", name, "--format", "csv", "--out", str(built.out_dir), *params])
     served = runner.invoke(main, ["query", name, "--format", "csv", "--endpoint", loaded.query, *params])
     assert embedded.exit_code == 0, embedded.output

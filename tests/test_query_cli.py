@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,28 @@ from ksst_kg.namespaces import GRAPH_ASSERTED, KG
 from ksst_kg.query import Result, format_table, load_queries
 
 from .conftest import ROOT
-from .servers import running_oxigraph
+from .servers import HOST, Oxigraph, auth_server, free_port, running_oxigraph, silent_server
+
+#: Parameter values that would change the query if they were spliced into its text.
+HOSTILE = ['x" } ; DROP ALL ; SELECT * { "', 'Bhutan") || true || ("', "2018' || 1=1 || '", "} UNION { ?s ?p ?o }",
+           "?_country", '2018" } # the rest is a comment', "BTN\n# comment", '""" } } LIMIT 1 #', '\\" OR \\']
 
 
-def ksst(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+def ksst(*args: str, input: str | None = None, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+    # credentials come from the options only, not from the environment of whoever runs the tests
+    env = {"KSST_ENDPOINT_USER": None, "KSST_ENDPOINT_PASSWORD": None, **(env or {})}
+    return CliRunner(env=env).invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def one_line_error(result) -> str:  # type: ignore[no-untyped-def]
+    """The message of a failed `ksst query`: one line on standard error, nothing on standard output."""
+    assert result.exit_code != 0
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ksst query: ")
+    return lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -146,11 +164,42 @@ def test_query_file_and_standard_input_with_parameters(out: str, tmp_path: Path)
     (["query", "missing.rq"], "no query file missing.rq"),
 ])
 def test_mistakes_give_a_message_and_a_non_zero_exit(out: str, args: list[str], message: str) -> None:
-    result = ksst(*args, "--out", out)
-    assert result.exit_code != 0
-    assert message in result.stderr
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
+    assert message in one_line_error(ksst(*args, "--out", out))
+
+
+@pytest.mark.parametrize(("query", "where"), [
+    ("SELECT WHERE {", "error at 1:"),
+    ("SELECT ?x\nWHERE {\n  ?x ?p\n}", "error at 4:"),
+    ("SELECT ?x WHERE {\n  ?x foo:bar ?o }", "error at 2:"),
+])
+def test_a_syntax_error_is_one_line_in_the_users_own_lines(out: str, tmp_path: Path, query: str, where: str) -> None:
+    """The project's prefixes go in front of an ad-hoc query; the line numbers are still those of its text."""
+    message = one_line_error(ksst("query", "-e", query, "--out", out))
+    assert message.startswith("ksst query: (expression): syntax error: ") and where in message
+    path = tmp_path / "mine.rq"
+    path.write_text(query)
+    message = one_line_error(ksst("query", str(path), "--out", out))
+    assert message.startswith(f"ksst query: {path}: syntax error: ") and where in message
+    piped = one_line_error(ksst("query", "-", "--out", out, input=query))
+    assert piped.startswith("ksst query: (stdin): syntax error: ") and where in piped
+
+
+def test_an_unknown_prefix_and_an_update_are_named(out: str) -> None:
+    message = one_line_error(ksst("query", "-e", "SELECT ?x WHERE { ?x foo:bar ?o }", "--out", out))
+    assert "unknown prefix foo:" in message
+    message = one_line_error(ksst("query", "-e", "INSERT DATA { <http://x/s> <http://x/p> 1 }", "--out", out))
+    assert "this is a SPARQL update" in message
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_parameter_on_the_command_line_is_one_literal(out: str, value: str) -> None:
+    for name, param in (("country-history", "country"), ("provenance", "edition")):
+        result = ksst("query", name, "--param", f"{param}={value}", "-f", "csv", "--out", out)
+        assert result.exit_code == 0, result.output
+        assert len(result.stdout.splitlines()) == 1, result.stdout  # the header, no rows
+    # the same query answers a real value
+    real = ksst("query", "provenance", "--param", "edition=2018", "-f", "csv", "--out", out)
+    assert len(real.stdout.splitlines()) > 1
 
 
 def test_a_missing_build_says_to_build(tmp_path: Path) -> None:
@@ -175,12 +224,17 @@ def test_a_syntax_error_in_a_saved_query_names_the_file(out: str, tmp_path: Path
 
 
 @pytest.fixture(scope="module")
-def endpoint(built: BuildResult, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def server(built: BuildResult, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A read-only Oxigraph server over a copy of the built store."""
     copy = tmp_path_factory.mktemp("served") / "store"
     shutil.copytree(built.out_dir / "store", copy)
     with running_oxigraph(copy, read_only=True) as server:
-        yield server.query
+        yield server
+
+
+@pytest.fixture(scope="module")
+def endpoint(server: Oxigraph) -> str:
+    return server.query
 
 
 @pytest.mark.parametrize(("name", "params"), [
@@ -209,9 +263,78 @@ def test_an_endpoint_gets_parameters_as_values_and_the_chosen_graphs(endpoint: s
 
 
 def test_an_endpoint_that_is_down_is_a_message() -> None:
-    result = ksst("query", "editions", "--endpoint", "http://127.0.0.1:9/query", "--timeout", "2")
-    assert result.exit_code != 0
-    assert "ksst query:" in result.stderr and "Traceback" not in result.output
+    message = one_line_error(ksst("query", "editions", "--endpoint", f"http://{HOST}:{free_port()}/query"))
+    assert "connection refused" in message and "check that the store is running" in message
+
+
+def test_a_wrong_path_a_timeout_and_a_syntax_error_at_an_endpoint(server: Oxigraph) -> None:
+    message = one_line_error(ksst("query", "editions", "--endpoint", server.base + "/ksst/sparql"))
+    assert "HTTP 404" in message and "check the path in --endpoint" in message
+    with silent_server() as port:
+        message = one_line_error(ksst("query", "editions", "--endpoint", f"http://{HOST}:{port}/query",
+                                      "--timeout", "0.3"))
+    assert "did not answer within 0.3 s" in message
+    message = one_line_error(ksst("query", "-e", "SELECT ?x\nWHERE { ?x ?p }", "--endpoint", server.query))
+    assert message.startswith("ksst query: (expression): ") and "HTTP 400" in message and "error at 2:" in message
+
+
+def test_an_endpoint_answers_ask_construct_and_describe_like_the_embedded_store(out: str, endpoint: str) -> None:
+    ask = "ASK { <https://w3id.org/ksst-kg/id/edition/sim-2018> ksst:year ?y }"
+    for fmt, expected in (("json", '{\n "head": {},\n "boolean": true\n}\n'), ("csv", "ask\ntrue\n")):
+        assert ksst("query", "-e", ask, "-f", fmt, "--out", out).stdout == expected
+        assert ksst("query", "-e", ask, "-f", fmt, "--endpoint", endpoint).stdout == expected
+    for query in ("CONSTRUCT { ?e ksst:year ?y } WHERE { ?e ksst:year ?y }",
+                  "DESCRIBE <https://w3id.org/ksst-kg/id/edition/sim-2018>"):
+        local = ksst("query", "-e", query, "-f", "csv", "--out", out)
+        remote = ksst("query", "-e", query, "-f", "csv", "--endpoint", endpoint)
+        assert remote.exit_code == 0, remote.output
+        lines = local.stdout.splitlines()
+        assert lines[0] == "subject,predicate,object" and len(lines) > 2
+        assert sorted(remote.stdout.splitlines()) == sorted(lines)
+
+
+def test_an_endpoint_receives_the_query_text_unchanged_and_the_value_as_one_term(server: Oxigraph) -> None:
+    """What goes over the wire: the saved query as written, with one VALUES block holding the escaped literal."""
+    from pyoxigraph import Literal
+
+    from ksst_kg.query import load_query
+
+    text = load_query("country-history").text
+    with auth_server("basic", upstream=server.base) as proxy:
+        for value in HOSTILE:
+            result = ksst("query", "country-history", "--param", f"country={value}", "-f", "csv",
+                          "--endpoint", proxy.base + "/query", "--user", "dba", "--password", "s3cret")
+            assert result.stdout == "iso3,kind,item,name,years,roles,sources\n", result.output
+            sent = urllib.parse.parse_qs(proxy.bodies[-1].decode())["query"][0]
+            block = f" VALUES ?_country {{ {Literal(value)} }}"
+            assert block in sent and sent.replace(block, "", 1) == text
+
+
+@pytest.mark.parametrize("scheme", ["basic", "digest"])
+def test_credentials_reach_an_endpoint_behind_authentication(out: str, server: Oxigraph, scheme: str) -> None:
+    """Oxigraph behind an authenticating proxy (digest as Virtuoso's, basic as Fuseki's or GraphDB's): the
+    options, the environment and the prompt all give the same rows as the embedded store."""
+    local = ksst("query", "participant-trend", "-f", "csv", "--out", out).stdout
+    with auth_server(scheme, upstream=server.base) as proxy:
+        url = proxy.base + "/query"
+        message = one_line_error(ksst("query", "participant-trend", "--endpoint", url))
+        assert "HTTP 401" in message and "--user and --password" in message
+        message = one_line_error(ksst("query", "participant-trend", "--endpoint", url, "--user", "dba",
+                                      "--password", "wrong"))
+        assert "refused the credentials" in message
+        runs = [ksst("query", "participant-trend", "-f", "csv", "--endpoint", url, "--user", "dba",
+                     "--password", "s3cret", "--auth", scheme),
+                ksst("query", "participant-trend", "-f", "csv", "--endpoint", url,
+                     env={"KSST_ENDPOINT_USER": "dba", "KSST_ENDPOINT_PASSWORD": "s3cret"}),
+                ksst("query", "participant-trend", "-f", "csv", "--endpoint", url, "--user", "dba", input="s3cret\n")]
+        for result in runs:
+            assert result.exit_code == 0, result.output
+            assert result.stdout == local
+        assert "Password for dba" in runs[-1].stderr
+        sent = [a for a in proxy.authorizations if a is not None]
+        assert sent and all(a.startswith(scheme.capitalize() + " ") for a in sent)
+        if scheme == "digest":
+            assert not any("s3cret" in a for a in sent)
 
 
 # --- start-up weight --------------------------------------------------------------------------------------
@@ -231,3 +354,19 @@ def test_query_imports_neither_rdflib_nor_owlrl_nor_pyshacl_nor_pydantic(out: st
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY []" in proc.stderr
+
+
+# --- messages ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("syntax error: error at 17:5: expected WHERE", "syntax error: error at 2:5: expected WHERE"),   # Oxigraph
+    ('Encountered " "}" "} "" at line 18, column 3.', 'Encountered " "}" "} "" at line 3, column 3.'),  # Jena, RDF4J
+    ("SP030: SPARQL compiler, line 16: syntax error", "SP030: SPARQL compiler, line 1: syntax error"),  # Virtuoso
+    ("error at 3:1: in the prologue", "error at 3:1: in the prologue"),                       # not the user's line
+])
+def test_line_numbers_are_moved_to_the_users_text(message: str, expected: str) -> None:
+    from ksst_kg.query import in_user_lines
+
+    assert in_user_lines(message, 15) == expected
+    assert in_user_lines(message, 0) == message

@@ -184,6 +184,7 @@ class SavedQuery:
     description: str = ""
     tags: list[str] = field(default_factory=list)
     params: list[Param] = field(default_factory=list)
+    line_offset: int = 0  # lines put in front of the user's text (the prologue), so errors name the user's lines
 
     @classmethod
     def from_text(cls, name: str, text: str, path: Path | None = None) -> SavedQuery:
@@ -193,6 +194,13 @@ class SavedQuery:
         return cls(name=name, text=text, path=path, summary=str(header.get("summary") or "").strip(),
                    description=" ".join(str(header.get("description") or "").split()),
                    tags=[str(t) for t in tags] if isinstance(tags, list) else [str(tags)], params=params)
+
+    @classmethod
+    def ad_hoc(cls, name: str, text: str, path: Path | None = None) -> SavedQuery:
+        """A query of the user's own (-e, a file, standard input), with the project's prefixes in front."""
+        query = cls.from_text(name, with_prologue(text), path)
+        query.line_offset = sparql_prologue().count("\n")
+        return query
 
     @classmethod
     def from_file(cls, path: Path) -> SavedQuery:
@@ -297,6 +305,7 @@ class Result:
 
     variables: list[str]
     rows: list[Row]
+    boolean: bool | None = None  # the answer of an ASK query (also given as one row `ask`)
 
 
 def open_store(path: Path) -> Store:
@@ -313,11 +322,64 @@ def _result(answer: object) -> Result:
         variables = [v.value for v in answer.variables]
         return Result(variables, [{v: sol[v] for v in variables} for sol in answer])
     if isinstance(answer, QueryBoolean):
-        return Result(["ask"], [{"ask": Literal("true" if bool(answer) else "false",
-                                               datatype=NamedNode(XSD + "boolean"))}])
-    triples = list(answer)  # type: ignore[call-overload]
+        return ask_result(bool(answer))
+    return triples_result(list(answer))  # type: ignore[call-overload]
+
+
+def ask_result(answer: bool) -> Result:
+    """An ASK answer: one row `ask` for the table and csv, `boolean` for the JSON format."""
+    return Result(["ask"], [{"ask": Literal("true" if answer else "false", datatype=NamedNode(XSD + "boolean"))}],
+                  boolean=answer)
+
+
+def triples_result(triples: Iterable[Triple]) -> Result:
+    """A CONSTRUCT or DESCRIBE answer as rows of subject, predicate and object."""
     return Result(["subject", "predicate", "object"],
                   [{"subject": t.subject, "predicate": t.predicate, "object": t.object} for t in triples])
+
+
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "COPY", "MOVE", "ADD", "WITH")
+
+
+def query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT, DESCRIBE (or an update keyword): the first keyword after the prologue."""
+    code = _strip_code(query)
+    code = re.sub(r"(?is)^\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s*)\s*)*", "", code)  # IRIs are blanked already
+    m = re.match(r"\s*([A-Za-z]+)", code)
+    return m.group(1).upper() if m else ""
+
+
+def syntax_message(error: str, query: str) -> str:
+    """pyoxigraph's syntax error as one line: an unknown prefix named, an update recognised, the rest kept."""
+    if query_form(query) in UPDATE_KEYWORDS:
+        return "syntax error: this is a SPARQL update; `ksst query` only runs queries (SELECT, ASK, CONSTRUCT, " \
+               "DESCRIBE), and never changes the store"
+    m = re.match(r"error at (\d+):(\d+): expected one of Prefix not found", error)
+    if m:
+        line = query.splitlines()[int(m.group(1)) - 1] if int(m.group(1)) <= len(query.splitlines()) else ""
+        name = re.search(r"([A-Za-z][\w.-]*)?:[\w.%-]*$", line[: int(m.group(2)) - 1])
+        what = f" {name.group(1) or ''}:" if name else ""
+        return f"syntax error: error at {m.group(1)}:{m.group(2)}: unknown prefix{what} (declare it with PREFIX)"
+    return f"syntax error: {_one_line(error)}"
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def in_user_lines(message: str, offset: int) -> str:
+    """A message about a query with `offset` lines put in front, with its line numbers in the user's text.
+
+    Covers Oxigraph's `error at LINE:COLUMN` and the `line N` of Jena, RDF4J/GraphDB and Virtuoso."""
+    if not offset:
+        return message
+
+    def shift(m: re.Match[str]) -> str:
+        number = int(m.group(2)) - offset
+        return m.group(0) if number < 1 else f"{m.group(1)}{number}"
+
+    return re.sub(r"(error at |\bline )(\d+)", shift, message)
 
 
 def run_embedded(store: Store, query: str, bindings: Mapping[str, Term] | None = None,
@@ -328,7 +390,7 @@ def run_embedded(store: Store, query: str, bindings: Mapping[str, Term] | None =
         answer = store.query(query, default_graph=[NamedNode(g) for g in graphs],
                              substitutions={Variable(k): v for k, v in bindings.items()} or None)
     except SyntaxError as exc:
-        raise QueryError(f"syntax error: {exc}") from exc
+        raise QueryError(syntax_message(str(exc), query)) from exc
     except RuntimeError as exc:
         if "SELECT projection" in str(exc):
             raise QueryError(f"a parameter variable is not projected by the query ({exc}); add it to SELECT") \
@@ -344,7 +406,7 @@ def run_embedded(store: Store, query: str, bindings: Mapping[str, Term] | None =
 
 def run_remote(endpoint: str, query: str, bindings: Mapping[str, Term] | None = None,
                graphs: Sequence[str] = DEFAULT_GRAPHS, *, user: str | None = None, password: str | None = None,
-               timeout: float = 30.0) -> Result:
+               timeout: float = 30.0, auth: str = "auto") -> Result:
     """Run on a SPARQL 1.1 endpoint (through `ksst_kg.remote`), parameters bound by a VALUES block."""
     try:
         from . import remote
@@ -354,8 +416,14 @@ def run_remote(endpoint: str, query: str, bindings: Mapping[str, Term] | None = 
         raise QueryError("remote queries are not available in this installation (no ksst_kg.remote)") from exc
     bindings = dict(bindings or {})
     text = bind_values(query, bindings)
+    form = query_form(query)
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return triples_result(remote.construct(endpoint, text, default_graphs=list(graphs), user=user,
+                                               password=password, timeout=timeout, auth=auth))
     variables, rows = remote.select(endpoint, text, default_graphs=list(graphs), user=user, password=password,
-                                    timeout=timeout)
+                                    timeout=timeout, auth=auth)
+    if form == "ASK" and rows and variables == ["ask"]:
+        return ask_result(rows[0]["ask"] == Literal(True))
     hidden = set(bindings)
     return Result([v for v in variables if v not in hidden],
                   [{k: v for k, v in row.items() if k not in hidden} for row in rows])
@@ -479,7 +547,9 @@ def _json_term(term: Term) -> dict[str, str]:
 
 
 def format_json(result: Result) -> str:
-    """The W3C SPARQL 1.1 Query Results JSON format."""
+    """The W3C SPARQL 1.1 Query Results JSON format (for an ASK query: `{"head": {}, "boolean": ...}`)."""
+    if result.boolean is not None:
+        return json.dumps({"head": {}, "boolean": result.boolean}, indent=1) + "\n"
     doc = {
         "head": {"vars": result.variables},
         "results": {"bindings": [{k: _json_term(v) for k, v in row.items() if v is not None}

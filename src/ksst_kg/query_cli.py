@@ -17,6 +17,7 @@ from .query import (
     QueryError,
     Result,
     SavedQuery,
+    in_user_lines,
     load_queries,
     load_query,
     open_store,
@@ -24,7 +25,6 @@ from .query import (
     render,
     run_embedded,
     run_remote,
-    with_prologue,
 )
 
 
@@ -38,17 +38,36 @@ def _resolve(name: str | None, expression: str | None) -> SavedQuery:
     if expression is not None:
         if name is not None:
             raise QueryError("give either a query NAME (or file) or -e 'QUERY', not both")
-        return SavedQuery.from_text("(expression)", with_prologue(expression))
+        return SavedQuery.ad_hoc("(expression)", expression)
     if name is None:
         raise QueryError("which query? Give a NAME (see `ksst queries`), a .rq file, or -e 'SELECT ...'")
     if name == "-":
-        return SavedQuery.from_text("(stdin)", with_prologue(sys.stdin.read()))
+        return SavedQuery.ad_hoc("(stdin)", sys.stdin.read())
     path = Path(name)
     if name.endswith(".rq") or "/" in name or path.is_file():
         if not path.is_file():
             raise QueryError(f"no query file {name}")
-        return SavedQuery.from_text(path.stem, with_prologue(path.read_text(encoding="utf-8")), path)
+        return SavedQuery.ad_hoc(path.stem, path.read_text(encoding="utf-8"), path)
     return load_query(name)
+
+
+def _ask_password(user: str, *, stdin_used: bool) -> str:
+    """The password for --user, asked on the terminal (standard input may be the query itself)."""
+    if stdin_used:
+        raise QueryError("the query comes from standard input, so the password cannot: give --password or "
+                         "$KSST_ENDPOINT_PASSWORD")
+    return str(click.prompt(f"Password for {user}", hide_input=True, err=True))
+
+
+def _error_line(exc: QueryError, query: SavedQuery | None) -> str:
+    """One line: a syntax error names the file and the line in the user's own text (not the prologue's)."""
+    message = " ".join(str(exc).split())
+    if query is None:
+        return message
+    message = in_user_lines(message, query.line_offset)
+    if message.startswith("syntax error") or "rejected the query (HTTP 400)" in message:
+        message = f"{query.path or query.name}: {message}"
+    return message
 
 
 @click.command("query")
@@ -64,15 +83,19 @@ def _resolve(name: str | None, expression: str | None) -> SavedQuery:
 @click.option("--endpoint", default=None, metavar="URL", help="Query this SPARQL endpoint instead of the build.")
 @click.option("--graph", "graphs", multiple=True, metavar="IRI",
               help="Graph(s) forming the default graph (repeatable; default: asserted, inferred and ontology).")
-@click.option("--user", default=None, help="User name for the endpoint.")
-@click.option("--password", default=None, envvar="KSST_ENDPOINT_PASSWORD", help="Password for the endpoint "
-              "(or the KSST_ENDPOINT_PASSWORD environment variable).")
+@click.option("--user", default=None, envvar="KSST_ENDPOINT_USER",
+              help="User name for the endpoint (or $KSST_ENDPOINT_USER).")
+@click.option("--password", default=None, envvar="KSST_ENDPOINT_PASSWORD",
+              help="Password for the endpoint (or $KSST_ENDPOINT_PASSWORD; asked for if --user is given without it).")
+@click.option("--auth", type=click.Choice(["auto", "basic", "digest"]), default="auto", show_default=True,
+              help="HTTP authentication: auto answers the store's challenge (basic or digest), basic sends "
+                   "the password with every request, digest answers digest challenges only.")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the endpoint.")
 @click.option("--width", type=int, default=None,
               help="Wrap table cells to fit this many columns (default: the terminal's width, if any).")
 def query_cmd(name: str | None, expression: str | None, params: tuple[str, ...], fmt: str, out_dir: Path,
               endpoint: str | None, graphs: tuple[str, ...], user: str | None, password: str | None,
-              timeout: float, width: int | None) -> None:
+              auth: str, timeout: float, width: int | None) -> None:
     """Answer a saved question NAME (see `ksst queries`), a query file, or -e 'SELECT ...'."""
     query: SavedQuery | None = None
     try:
@@ -80,9 +103,11 @@ def query_cmd(name: str | None, expression: str | None, params: tuple[str, ...],
         bindings = query.bindings(parse_param_options(params))
         default_graphs = list(graphs) or list(DEFAULT_GRAPHS)
         if endpoint:
+            if user is not None and password is None:
+                password = _ask_password(user, stdin_used=name == "-")
             try:
                 result: Result = run_remote(endpoint, query.text, bindings, default_graphs, user=user,
-                                            password=password, timeout=timeout)
+                                            password=password, timeout=timeout, auth=auth)
             except QueryError:
                 raise
             except Exception as exc:  # network, HTTP and endpoint errors become one message
@@ -90,10 +115,7 @@ def query_cmd(name: str | None, expression: str | None, params: tuple[str, ...],
         else:
             result = run_embedded(open_store(out_dir / "store"), query.text, bindings, default_graphs)
     except QueryError as exc:
-        where = ""
-        if query is not None and str(exc).startswith("syntax error"):
-            where = f"{query.path or query.name}: "
-        _fail(f"{where}{exc}")
+        _fail(_error_line(exc, query))
     if fmt == "table" and width is None and sys.stdout.isatty():
         width = shutil.get_terminal_size().columns
     click.echo(render(result, fmt, width), nl=False)

@@ -1,7 +1,7 @@
 """Talking to a SPARQL 1.1 store over HTTP: queries, loading the build, counting what the store holds.
 
 - `select` runs a SELECT with SPARQLWrapper (JSON results) and gives rows of pyoxigraph terms, so remote rows
-  compare equal to rows from the embedded store.
+  compare equal to rows from the embedded store; `construct` runs a CONSTRUCT or DESCRIBE and gives triples.
 - `load` pushes the build's asserted, inferred and ontology graphs into a store: one HTTP PUT per graph with
   the SPARQL 1.1 Graph Store Protocol (a PUT replaces the graph in one request), or, where the store has no
   Graph Store Protocol, SPARQL 1.1 Update: INSERT DATA in batches into temporary graphs, then one request
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 from typing import Literal as TypingLiteral
 
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, serialize
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, parse, serialize
 
 from . import __version__
 from .errors import KsstError
@@ -302,26 +302,33 @@ def json_rows(data: dict[str, Any]) -> tuple[list[str], list[dict[str, Term | No
     return variables, rows
 
 
-def _select(opener: urllib.request.OpenerDirector, endpoint: str, query: str, *, default_graphs: Sequence[str],
-            timeout: float, credentials: bool) -> tuple[list[str], list[dict[str, Term | None]]]:
-    from SPARQLWrapper import SELECT
+RESULTS_JSON = "application/sparql-results+json"
+RDF_TYPES = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+
+
+def _send_query(opener: urllib.request.OpenerDirector, endpoint: str, query: str, *, default_graphs: Sequence[str],
+                timeout: float, credentials: bool, accept: str, form: str) -> tuple[bytes, str]:
+    """Send a query with SPARQLWrapper; (body, content type) of the answer, or a one-line RemoteError."""
+    from SPARQLWrapper import SELECT, TURTLE
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     _check_url(endpoint, "--endpoint")
     wrapper = _sparql_wrapper(endpoint, opener, timeout)
+    if form != SELECT:
+        wrapper.setReturnFormat(TURTLE)  # an RDF format for an RDF answer (our Accept header is what is sent)
     with warnings.catch_warnings():  # its guess at the query type is not ours to report; the store judges
         warnings.simplefilter("ignore", RuntimeWarning)
         wrapper.setQuery(query)
     # SPARQLWrapper guesses the query form from the text, and can be misled by a comment ("describes",
-    # "insert"): this is a query (SELECT or ASK) whose results we want as SPARQL JSON, whatever it guessed
-    wrapper.queryType = SELECT
-    wrapper.addCustomHttpHeader("Accept", "application/sparql-results+json")
+    # "insert"): the caller knows the form and the answer it wants, whatever it guessed
+    wrapper.queryType = form
+    wrapper.addCustomHttpHeader("Accept", accept)
     for graph in default_graphs:
         wrapper.addDefaultGraph(str(graph))
     try:
         response = wrapper.query().response
         try:
-            raw = response.read()
+            return response.read(), response.headers.get("Content-Type", "")
         finally:
             response.close()
     except urllib.error.HTTPError as exc:
@@ -333,11 +340,40 @@ def _select(opener: urllib.request.OpenerDirector, endpoint: str, query: str, *,
         raise _network_error(exc, endpoint, timeout) from None
     except SPARQLWrapperException as exc:
         raise StoreError(f"{endpoint}: {_one_line(str(exc))}; check the endpoint and the query") from None
+
+
+def _select(opener: urllib.request.OpenerDirector, endpoint: str, query: str, *, default_graphs: Sequence[str],
+            timeout: float, credentials: bool) -> tuple[list[str], list[dict[str, Term | None]]]:
+    from SPARQLWrapper import SELECT
+
+    raw, _ = _send_query(opener, endpoint, query, default_graphs=default_graphs, timeout=timeout,
+                         credentials=credentials, accept=RESULTS_JSON, form=SELECT)
     try:
         return json_rows(json.loads(raw.decode("utf-8")))
     except (ValueError, KeyError, TypeError, AttributeError):
         raise StoreError(f"{endpoint} did not answer with SPARQL JSON results; check that --endpoint is the "
                          f"store's SPARQL query endpoint ({PATH_HINT})") from None
+
+
+def construct(endpoint: str, query: str, *, default_graphs: list[str], user: str | None = None,
+              password: str | None = None, timeout: float = 30.0, auth: str = "auto") -> list[Triple]:
+    """Run a CONSTRUCT or DESCRIBE on a SPARQL endpoint; the triples of its answer (as pyoxigraph parses
+    them, so that they compare equal to the embedded store's)."""
+    from SPARQLWrapper import CONSTRUCT
+
+    credentials = credentials_for(user, password, auth)
+    raw, content_type = _send_query(make_opener(credentials, [endpoint]), endpoint, query,
+                                    default_graphs=default_graphs, timeout=timeout,
+                                    credentials=credentials is not None, accept=RDF_TYPES, form=CONSTRUCT)
+    rdf_format = RdfFormat.from_media_type(content_type.split(";")[0].strip()) if content_type else None
+    if rdf_format is None:
+        raise StoreError(f"{endpoint} answered a CONSTRUCT with {content_type or 'no content type'}, not RDF; "
+                         f"check that --endpoint is the store's SPARQL query endpoint ({PATH_HINT})")
+    try:
+        return [q.triple for q in parse(raw, format=rdf_format)]
+    except SyntaxError as exc:
+        raise StoreError(f"{endpoint} answered with {content_type} that does not parse ({_one_line(str(exc))}); "
+                         f"check the store") from None
 
 
 def select(endpoint: str, query: str, *, default_graphs: list[str], user: str | None = None,
@@ -424,23 +460,25 @@ def default_graphs(base: str | None = None) -> list[str]:
 
 class Progress:
     """A one-line progress indicator on a terminal, shown only once a load has taken more than `delay`
-    seconds; silent when the stream is not a terminal."""
+    seconds; silent when the stream is not a terminal. `clock` is for tests, which need no waiting."""
 
-    def __init__(self, stream: IO[str] | None = None, *, delay: float = 0.7, enabled: bool | None = None) -> None:
+    def __init__(self, stream: IO[str] | None = None, *, delay: float = 0.7, enabled: bool | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.delay = delay
+        self.clock = clock
         self.total = 0
         self.done = 0
         self.label = ""
-        self._start = time.monotonic()
+        self._start = clock()
         self._shown = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self, total: int) -> None:
-        self.total, self.done, self._start = total, 0, time.monotonic()
+        self.total, self.done, self._start = total, 0, self.clock()
         if self.enabled and self._thread is None:
             self._thread = threading.Thread(target=self._tick, name="ksst-progress", daemon=True)
             self._thread.start()
@@ -458,12 +496,12 @@ class Progress:
         pct = (100 * self.done // self.total) if self.total else 100
         width = 24
         filled = width * pct // 100
-        elapsed = time.monotonic() - self._start
+        elapsed = self.clock() - self._start
         return (f"ksst load: [{'#' * filled}{'-' * (width - filled)}] {self.done:,}/{self.total:,} triples "
                 f"({pct}%) {elapsed:.0f} s  {self.label}")
 
     def _render(self) -> None:
-        if not self.enabled or time.monotonic() - self._start < self.delay:
+        if not self.enabled or self.clock() - self._start < self.delay:
             return
         with self._lock:
             self.stream.write("\r" + self.line() + "\x1b[K")

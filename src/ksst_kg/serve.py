@@ -145,18 +145,28 @@ def run(store: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, time
                          f"pick another with --port")
     command = serve_command(store, host, port, timeout=timeout, cors=cors)
     stopping: list[int] = []
+    children: list[subprocess.Popen[bytes]] = []
 
     def forward(signum: int, _frame: object) -> None:
         stopping.append(signum)
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
 
+    # the handlers come first, so that a Ctrl-C while the server starts stops it too (no traceback)
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
-                               preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+    for s in previous:
+        signal.signal(s, forward)
     try:
-        for s in previous:
-            signal.signal(s, forward)
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
+                                   preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+    except BaseException:
+        _restore(previous)
+        raise
+    children.append(process)
+    try:
+        if stopping:
+            return 0
         if not wait_until_listening(process, host, port) and not stopping:
             code = process.poll()
             if code is None:
@@ -183,5 +193,9 @@ def run(store: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, time
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+        _restore(previous)
+
+
+def _restore(handlers: dict[signal.Signals, object]) -> None:
+    for s, handler in handlers.items():
+        signal.signal(s, handler)  # type: ignore[arg-type]
