@@ -148,7 +148,7 @@ SAME_AS = OWL + "sameAs"
 T = TypeVar("T")
 
 
-def _closure(edges: Mapping[T, Iterable[T]], start: T) -> set[T]:
+def reachable(edges: Mapping[T, Iterable[T]], start: T) -> set[T]:
     """Everything reachable from `start` (itself included) along `edges`."""
     seen, todo = {start}, [start]
     while todo:
@@ -207,7 +207,7 @@ class CompiledRules:
 
     def superclasses(self, cls: str) -> frozenset[str]:
         if cls not in self._superclasses:
-            self._superclasses[cls] = frozenset(_closure(self._sub_class, cls))
+            self._superclasses[cls] = frozenset(reachable(self._sub_class, cls))
         return self._superclasses[cls]
 
     def entailable_properties(self) -> set[str]:
@@ -355,7 +355,7 @@ class _Entailer:
             if isinstance(o, NamedNode):
                 edges.setdefault(s, set()).add(o)
         return [(start, end) for start, direct in edges.items()
-                for end in _closure(edges, start) - {start} - direct]
+                for end in reachable(edges, start) - {start} - direct]
 
     def new_triples(self) -> set[Triple]:
         """The entailed triples that are not asserted and not noise, as Triple objects at last."""

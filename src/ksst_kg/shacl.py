@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -23,6 +23,7 @@ import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from rdflib.collection import Collection
 
+from .infer import reachable
 from .namespaces import RDF, RDFS, SH, XSD
 
 Term = NamedNode | BlankNode | Literal
@@ -75,7 +76,7 @@ class Index:
                 sub.setdefault(t.subject.value if isinstance(t.subject, NamedNode) else "", set()).add(t.object.value)
             if p in inverse:
                 self.inv[p].setdefault(t.object, []).append(t.subject)
-        self.supers = _closure(sub)
+        self.supers = {cls: reachable(sub, cls) for cls in sub}  # reflexive, transitive
 
     def use_block(self, triples: Iterable[Triple]) -> list[Term]:
         """Index the objects of these triples (every triple of each of their subjects); return the subjects."""
@@ -138,20 +139,6 @@ def subject_blocks(triples: Sequence[Triple], extra: Sequence[Triple], size: int
     block.extend(t for ts in rest.values() for t in ts)
     if block:
         yield block
-
-
-def _closure(sub: Mapping[str, set[str]]) -> dict[str, set[str]]:
-    """Reflexive, transitive super-classes of every class that has one."""
-    out: dict[str, set[str]] = {}
-    for start in sub:
-        seen, todo = {start}, [start]
-        while todo:
-            for parent in sub.get(todo.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    todo.append(parent)
-        out[start] = seen
-    return out
 
 
 # --- value tests, with pyshacl's reading of SHACL Core -----------------------------------------------------
