@@ -161,7 +161,15 @@ def _rss_mb() -> tuple[float, float]:
 
 
 def replay_stages(data: Path, out: Path) -> None:
-    """What `ksst build` does, one stage at a time, printing a JSON line per stage as it ends."""
+    """What `ksst build` does, one stage at a time (with the cyclic GC paused, as in the build), printing a
+    JSON line per stage as it ends."""
+    from ksst_kg.gcpause import paused_gc
+
+    with paused_gc():
+        _replay_stages(data, out)
+
+
+def _replay_stages(data: Path, out: Path) -> None:
     t_start = time.perf_counter()
 
     def report(stage: str, t0: float, **extra: Any) -> float:
