@@ -185,7 +185,21 @@ def test_2021_follows_the_47th_consultative_committee_meeting(store: Store) -> N
     rows = select(store, f"""
         SELECT ?n ?month WHERE {{ <{E2021}> ksst:followsUp ?m . ?m ksst:meetingOrdinal ?n ; ksst:month ?month }}""")
     assert rows == [{"n": "47", "month": "2021-08"}]
-    assert derivation(store, "https://w3id.org/ksst-kg/id/event/colombo-plan-ccm-47", "ksst:month") == {"inferred"}
+    meeting = "https://w3id.org/ksst-kg/id/event/colombo-plan-ccm-47"
+    assert derivation(store, meeting, "ksst:month") == {"inferred"}
+    # named after the Colombo Plan; who organised it is not said
+    assert derivation(store, meeting, "schema:organizer") == {"inferred"}
+
+
+def test_2017_workshop_hosts_are_a_reading_not_a_statement(store: Store) -> None:
+    """The article names both workshops as held at the two centres together: which hosted which is inferred."""
+    for workshop, host in (("leather", "bbkkp"), ("batik", "bbkb")):
+        subject = f"https://w3id.org/ksst-kg/id/edition/sim-2017/workshop/{workshop}"
+        assert claims(store, subject, "ksst:hostedBy") == {
+            f"https://w3id.org/ksst-kg/id/org/{host}": {"https://w3id.org/ksst-kg/id/source/antara-jogja-347704"}}
+        assert derivation(store, subject, "ksst:hostedBy") == {"inferred"}
+    assert derivation(store, "https://w3id.org/ksst-kg/id/edition/sim-2018/workshop/ceramics", "ksst:hostedBy") \
+        == {"stated"}
 
 
 # --- 2016: the year no article states ---------------------------------------------------------------------

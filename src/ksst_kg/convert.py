@@ -503,7 +503,8 @@ class _EditionWriter:
             key = f"workshop/{w.id}"
             self.one(node, iri(SCHEMA + "name"), en(w.name), f"{key}/name", w.sources, w.passage)
             if w.host:
-                self.one(node, ksst("hostedBy"), kg(f"org/{w.host}"), f"{key}/host", w.sources, w.passage)
+                self.facts(node, ksst("hostedBy"), [w.host], lambda v: kg(f"org/{v}"), f"{key}/host", w.sources,
+                           w.passage)
             self.facts(node, ksst("workshopTopic"), w.topics, lambda t: concept("topics", t), f"{key}/topics",
                        w.sources, w.passage)
 
@@ -534,8 +535,8 @@ class _EditionWriter:
                 self.facts(node, ksst("month"), [m.month], lambda v: typed(v, "gYearMonth"), f"{key}/month",
                            m.sources)
             if m.organiser:
-                self.one(node, iri(SCHEMA + "organizer"), kg(f"org/{m.organiser}"), f"{key}/organiser",
-                         m.sources, m.passage)
+                self.facts(node, iri(SCHEMA + "organizer"), [m.organiser], lambda v: kg(f"org/{v}"),
+                           f"{key}/organiser", m.sources, m.passage)
 
     def _figures(self) -> None:
         people = self.lookups.people

@@ -232,7 +232,7 @@ class Visit(Provenanced):
 class Workshop(Provenanced):
     id: Slug
     name: str
-    host: Slug | None = None
+    host: Fact[Slug] | None = None  # a fact: an article may name the workshops and the hosts without pairing them
     topics: Many[Slug] = []
 
 
@@ -248,7 +248,7 @@ class Meeting(Provenanced):
     name: str
     ordinal: int | None = None
     month: Fact[YearMonth] | None = None
-    organiser: Slug | None = None
+    organiser: Fact[Slug] | None = None
 
 
 class Figure(Provenanced):

@@ -193,7 +193,8 @@ def _check_edition_parts(c: _Checker, file: str, ed: Any) -> None:
             c.concept(file, rid, f"visits[{i}].topics[{j}]", topic.value, "topics")
     for i, shop in enumerate(ed.workshops):
         if shop.host:
-            c.one(file, rid, f"workshops[{i}].host", shop.host, c.orgs, "organisation")
+            c.one(file, rid, f"workshops[{i}].host", shop.host.value, c.orgs, "organisation")
+            c.facts_sources(file, rid, f"workshops[{i}].host", [shop.host])
         for j, topic in enumerate(shop.topics):
             c.concept(file, rid, f"workshops[{i}].topics[{j}]", topic.value, "topics")
     for i, plan in enumerate(ed.plans):
@@ -202,7 +203,8 @@ def _check_edition_parts(c: _Checker, file: str, ed: Any) -> None:
         c.facts_sources(file, rid, f"plans[{i}].year", plan.year)
     for i, meeting in enumerate(ed.follows_up):
         if meeting.organiser:
-            c.one(file, rid, f"follows_up[{i}].organiser", meeting.organiser, c.orgs, "organisation")
+            c.one(file, rid, f"follows_up[{i}].organiser", meeting.organiser.value, c.orgs, "organisation")
+            c.facts_sources(file, rid, f"follows_up[{i}].organiser", [meeting.organiser])
     for i, fig in enumerate(ed.figures):
         if fig.attributed_to:
             c.one(file, rid, f"figures[{i}].attributed_to", fig.attributed_to, c.orgs, "organisation")
