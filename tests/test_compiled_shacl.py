@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,14 @@ def test_rebuild_after_one_change_equals_a_clean_build(data_copy: Path, tmp_path
     for name in OUTPUTS:
         assert (out / name).read_bytes() == (clean.out_dir / name).read_bytes(), name
     assert "2017-08-10" in (out / "ksst.ttl").read_text()
+
+
+def test_ksst_build_with_pyshacl_reports_the_same_violations(data_copy: Path, tmp_path: Path) -> None:
+    """`ksst build --pyshacl` runs the reference in the build itself: same message, line for line."""
+    break_records(data_copy)
+    runs = [subprocess.run([sys.executable, "-m", "ksst_kg", "build", "--data", str(data_copy),
+                            "--out", str(tmp_path / "b"), *flags], capture_output=True, text=True, check=False)
+            for flags in ([], ["--pyshacl"])]
+    assert [r.returncode for r in runs] == [1, 1]
+    assert "sim-2018.yaml" in runs[0].stderr
+    assert runs[0].stderr == runs[1].stderr

@@ -171,8 +171,10 @@ class Stopwatch:
 
 
 @paused_gc()  # the stages make millions of objects and no cycles (see gcpause.py)
-def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
-    """Run the pipeline; raise RecordErrors or ValidationFailed (with nothing written) on bad input."""
+def build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_shacl: bool = False) -> BuildResult:
+    """Run the pipeline; raise RecordErrors or ValidationFailed (with nothing written) on bad input.
+
+    `reference_shacl`: validate with pyshacl itself instead of the compiled shapes (same results, slower)."""
     out_dir = Path(out_dir)
     clock = Stopwatch()
     ds = load_dataset(Path(data_dir))
@@ -195,7 +197,8 @@ def build(data_dir: Path, out_dir: Path, *, infer: bool = True) -> BuildResult:
             for path in ontology_files():
                 store.load(GRAPH_ONTOLOGY, path, RdfFormat.TURTLE)
             qc = store.then(lambda st: qc_violations(st, origins))  # after the loads, beside what follows
-            violations = graph_violations(asserted, onto, origins, in_subject_order=True)
+            violations = graph_violations(asserted, onto, origins, in_subject_order=True,
+                                          reference=reference_shacl)
             clock.lap("shacl")
             if violations:
                 _fail(result, violations + qc.result())

@@ -42,15 +42,18 @@ def main() -> None:
 @data_option
 @out_option
 @click.option("--no-infer", is_flag=True, help="Skip OWL RL inference.")
+@click.option("--pyshacl", "reference_shacl", is_flag=True,
+              help="Validate with pyshacl itself, the reference (same results as the default, much slower).")
 @click.option("--timings", is_flag=True, help="Print the wall time of each stage.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
-def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, timings: bool, quiet: bool) -> None:
+def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, reference_shacl: bool, timings: bool,
+              quiet: bool) -> None:
     """Load records, convert, validate, infer, and write every export and the embedded store."""
     from .build import build
     from .resources import default_data_dir
 
     try:
-        result = build(data_dir or default_data_dir(), out_dir, infer=not no_infer)
+        result = build(data_dir or default_data_dir(), out_dir, infer=not no_infer, reference_shacl=reference_shacl)
     except RecordErrors as exc:
         _fail(f"ksst build: {len(exc.errors)} problem(s) in the data; nothing was written.\n{exc}")
     except ValidationFailed as exc:
