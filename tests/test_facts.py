@@ -83,6 +83,18 @@ def test_2018_the_five_bandung_centres_and_other_visits(store: Store) -> None:
     }
 
 
+def test_2018_bandung_firms_are_named_as_examples(store: Store) -> None:
+    """The article lists four Bandung firms after "seperti" (such as): the visit says its list is partial."""
+    visit = "https://w3id.org/ksst-kg/id/edition/sim-2018/visit/bandung-smes"
+    rows = select(store, f"""
+        SELECT ?c ?m (COUNT(?org) AS ?n) WHERE {{
+          <{visit}> ksst:institutionListCompleteness ?c ; ksst:institutionListMarker ?m ; ksst:visitedInstitution ?org
+        }} GROUP BY ?c ?m""")
+    assert rows == [{"c": "https://w3id.org/ksst-kg/id/concept/completeness/partial", "m": "seperti", "n": "4"}]
+    assert claims(store, visit, "ksst:institutionListMarker") == {
+        "seperti": {"https://w3id.org/ksst-kg/id/source/moneter-20-negara"}}
+
+
 def test_2018_centres_are_units_of_bppi_as_the_article_says(store: Store) -> None:
     rows = select(store, f"""
         SELECT ?unit WHERE {{ ?c ksst:claimProperty org:unitOf ; ksst:claimObject <{BPPI}> ;

@@ -488,6 +488,13 @@ class _EditionWriter:
             for org in v.institutions:
                 self.one(node, ksst("visitedInstitution"), kg(f"org/{org}"), f"{key}/institutions", v.sources,
                          v.passage)
+            if v.institution_list:
+                self.one(node, ksst("institutionListCompleteness"),
+                         concept("completeness", v.institution_list.completeness), f"{key}/institution-list",
+                         v.sources, v.passage)
+                if v.institution_list.marker:
+                    self.one(node, ksst("institutionListMarker"), ind(v.institution_list.marker),
+                             f"{key}/institution-list/marker", v.sources, v.passage)
             if v.description:
                 self.one(node, ksst("visitedDescription"), en(v.description), f"{key}/description", v.sources,
                          v.passage)

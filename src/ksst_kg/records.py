@@ -214,9 +214,17 @@ class Role(Provenanced):
     remark: str | None = None
 
 
+class InstitutionList(Strict):
+    """How the source gives a visit's institutions: all of them, or examples after a marker ("seperti")."""
+
+    completeness: Literal["complete", "partial"]
+    marker: str | None = None
+
+
 class Visit(Provenanced):
     id: Slug
     institutions: list[Slug] = []
+    institution_list: InstitutionList | None = None
     description: str | None = None
     places: list[Slug] = []
     activities: Many[str] = []
