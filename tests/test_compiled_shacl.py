@@ -18,7 +18,7 @@ from bench.generate import generate
 from ksst_kg import validate
 from ksst_kg.build import build, ontology_triples
 from ksst_kg.convert import convert
-from ksst_kg.export import sorted_triples
+from ksst_kg.export import RDF_TYPE, sorted_triples
 from ksst_kg.records import load_dataset
 from ksst_kg.shacl import Unsupported, compile_shapes, subject_blocks, to_rdflib
 from ksst_kg.validate import graph_violations, shacl_violations, shapes_graph, validate_files
@@ -117,6 +117,26 @@ def test_checking_in_blocks_of_subjects_gives_the_same_results(tmp_path: Path, b
     assert len(whole) > 20
     blocks = validator.results(triples, ontology_triples(), in_subject_order=True, block=block)
     assert sorted(blocks, key=repr) == sorted(whole, key=repr)
+
+
+def test_an_or_that_follows_a_value_nodes_own_triples_turns_blocks_off() -> None:
+    """Blocks hold the triples of their own subjects only: a check that reads a value node's triples needs all."""
+    shapes = rdflib.Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:P .
+        ex:P sh:path ex:p ; sh:or ( [ sh:path ex:name ; sh:minCount 1 ] [ sh:class ex:D ] ) .
+    """, format="turtle")
+    validator = compile_shapes(shapes)
+    assert not validator.block_safe
+    ex = "http://example.org/"
+    a, b, c = (NamedNode(ex + n) for n in "abc")
+    rdf_type, p, name = NamedNode(RDF_TYPE), NamedNode(ex + "p"), NamedNode(ex + "name")
+    triples = [Triple(a, rdf_type, NamedNode(ex + "C")), Triple(a, p, c), Triple(a, p, b),
+               Triple(b, name, Literal("B")), Triple(c, rdf_type, NamedNode(ex + "E"))]
+    found = validator.results(sorted_triples(triples), in_subject_order=True, block=1)
+    assert [(r.focus, r.value) for r in found] == [(a, c)]  # b has a name, in another block
+    assert compile_shapes(shapes_graph()).block_safe
 
 
 def test_blocks_need_subject_order() -> None:

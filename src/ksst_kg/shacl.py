@@ -272,6 +272,7 @@ class ShapesCompiler:
         self.sh = rdflib.Namespace(SH)
         self.predicates: set[str] = set()
         self.inverse: set[str] = set()
+        self.block_safe = True
         self._done: dict[rdflib.term.Node, Compiled] = {}
 
     def node_shapes(self) -> list[tuple[tuple[str, ...], Compiled]]:
@@ -301,8 +302,16 @@ class ShapesCompiler:
             iri=str(node), path=path, path_label=label, message=self.message(node))
         self._done[node] = compiled
         compiled.checks = list(self.checks(node))
+        if path is not None and self._or_members_look_beyond_types(node):
+            self.block_safe = False
         compiled.properties = [self.shape(p) for p in sorted(self.g.objects(node, self.sh.property), key=str)]
         return compiled
+
+    def _or_members_look_beyond_types(self, node: rdflib.term.Node) -> bool:
+        """Whether an sh:or of this property shape checks a value node through its own triples (a path),
+        which a block of other subjects does not hold: then the graph is checked in one block."""
+        members = [m for lst in self.g.objects(node, self.sh["or"]) for m in Collection(self.g, lst)]
+        return any((m, self.sh.path, None) in self.g or (m, self.sh.property, None) in self.g for m in members)
 
     def message(self, node: rdflib.term.Node) -> str:
         """The shape's English sh:message (the shapes have one each; a test checks it)."""
@@ -460,13 +469,14 @@ class Validator:
     targets: list[tuple[tuple[str, ...], Compiled]]
     predicates: frozenset[str]
     inverse: frozenset[str]
+    block_safe: bool = True  # every check sees only its focus node's triples and the graph's types and links
 
     def results(self, triples: Sequence[Triple], extra: Sequence[Triple] = (), *, in_subject_order: bool = False,
                 block: int = BLOCK) -> list[Result]:
         """Check `triples` plus `extra` (the ontology). Triples in subject order (as `sorted_triples` gives
         them) are checked a block of subjects at a time, in a fraction of the memory."""
         index = Index(itertools.chain(triples, extra), self.predicates, self.inverse)
-        if in_subject_order:
+        if in_subject_order and self.block_safe:
             blocks: Iterable[Iterable[Triple]] = subject_blocks(triples, extra, block)
         else:
             blocks = [itertools.chain(triples, extra)]
@@ -483,4 +493,4 @@ def compile_shapes(graph: rdflib.Graph) -> Validator:
     """Compile every node shape of `graph`; raise Unsupported if any uses a feature not implemented here."""
     compiler = ShapesCompiler(graph)
     targets = compiler.node_shapes()
-    return Validator(targets, frozenset(compiler.predicates), frozenset(compiler.inverse))
+    return Validator(targets, frozenset(compiler.predicates), frozenset(compiler.inverse), compiler.block_safe)

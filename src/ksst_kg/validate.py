@@ -186,12 +186,17 @@ def graph_violations(asserted: Sequence[Triple], ontology: Sequence[Triple],
     `in_subject_order`: `asserted` is sorted by subject (`sorted_triples`), so it can be checked in blocks.
     `reference`: run pyshacl itself (minutes at a million triples).
     """
+    from .shacl import Unsupported
+
     origins = origins or {}
     validator = None if reference else compiled_shapes()
-    if validator is None:
-        return shacl_violations(to_rdflib(asserted), origins)
-    results = validator.results(asserted, ontology, in_subject_order=in_subject_order)
-    return sorted(_violation(r, origins) for r in results)
+    if validator is not None:
+        try:
+            results = validator.results(asserted, ontology, in_subject_order=in_subject_order)
+            return sorted(_violation(r, origins) for r in results)
+        except Unsupported:  # data the compiled checks cannot judge (a blank node compared by order)
+            pass
+    return shacl_violations(to_rdflib(asserted), origins)
 
 
 def _violation(result: Result, origins: Mapping[str, str]) -> Violation:
