@@ -20,7 +20,7 @@ from ksst_kg.build import build, ontology_triples
 from ksst_kg.convert import convert
 from ksst_kg.export import RDF_TYPE, sorted_triples
 from ksst_kg.records import load_dataset
-from ksst_kg.shacl import Unsupported, compile_shapes, subject_blocks, to_rdflib
+from ksst_kg.shacl import Unsupported, compile_shapes, rdflib_term, subject_blocks
 from ksst_kg.validate import graph_violations, shacl_violations, shapes_graph, validate_files
 
 CASES_DIR = Path(__file__).resolve().parent / "shapes" / "cases"
@@ -33,7 +33,7 @@ def both(triples: list[Triple]) -> tuple[list[validate.Violation], list[validate
     """(compiled, pyshacl) violations of a graph, each sorted; blank nodes keep their labels in both."""
     graph = rdflib.Graph()
     for t in triples:
-        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        graph.add((rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object)))
     return graph_violations(triples, ontology_triples()), shacl_violations(graph)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 
 from . import __version__
 from .convert import Chunk, convert
@@ -37,7 +37,7 @@ from .namespaces import (
     XSD,
 )
 from .records import Dataset, load_dataset
-from .resources import resource_dir
+from .resources import ontology_files, ontology_triples, resource_dir
 from .store import StoreWriter
 from .validate import Violation, graph_violations, qc_violations
 
@@ -80,14 +80,6 @@ def origins_of(chunks: Iterable[Chunk]) -> dict[str, str]:
         for subject in chunk.subjects:
             out.setdefault(subject, chunk.file)
     return out
-
-
-def ontology_files() -> list[Path]:
-    return sorted(resource_dir("ontology").glob("*.ttl"))
-
-
-def ontology_triples() -> list[Triple]:
-    return [q.triple for path in ontology_files() for q in parse(path=str(path), format=RdfFormat.TURTLE)]
 
 
 def counts(ds: Dataset) -> dict[str, int]:

@@ -7,6 +7,10 @@ carries copies under `ksst_kg/_resources`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyoxigraph import Triple
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CHECKOUT_ROOT = PACKAGE_DIR.parent.parent
@@ -30,3 +34,14 @@ def default_data_dir() -> Path:
         if (candidate / "sources.yaml").is_file():
             return candidate
     return Path.cwd() / "data"
+
+
+def ontology_files() -> list[Path]:
+    return sorted(resource_dir("ontology").glob("*.ttl"))
+
+
+def ontology_triples() -> list[Triple]:
+    """Every `ontology/*.ttl`, as the build, the validators and the reasoner read it."""
+    from pyoxigraph import RdfFormat, parse
+
+    return [q.triple for path in ontology_files() for q in parse(path=str(path), format=RdfFormat.TURTLE)]

@@ -189,7 +189,7 @@ def language_ok(value: Term, ranges: frozenset[str]) -> bool:
     return "*" in ranges or any(lang == r or lang.startswith(r + "-") for r in ranges)
 
 
-def to_rdflib(term: Term) -> rdflib.term.Node:
+def rdflib_term(term: Term) -> rdflib.term.Node:
     """The same term in rdflib (blank nodes keep their labels)."""
     if isinstance(term, NamedNode):
         return rdflib.URIRef(term.value)
@@ -202,7 +202,7 @@ def to_rdflib(term: Term) -> rdflib.term.Node:
 
 def less_or_equal(value: Term, other: Term) -> bool:
     """sh:lessThanOrEquals as pyshacl compares: strings with strings, other literals by rdflib's order."""
-    a, b = to_rdflib(value), to_rdflib(other)
+    a, b = rdflib_term(value), rdflib_term(other)
     a_str = isinstance(a, rdflib.URIRef) or (isinstance(a, rdflib.Literal) and isinstance(a.value, str))
     b_str = isinstance(b, rdflib.URIRef) or (isinstance(b, rdflib.Literal) and isinstance(b.value, str))
     if a_str != b_str:

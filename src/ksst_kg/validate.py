@@ -20,7 +20,7 @@ import rdflib
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
 from .namespaces import GRAPH_ASSERTED, GRAPH_ONTOLOGY, SH
-from .resources import resource_dir
+from .resources import ontology_triples, resource_dir
 
 if TYPE_CHECKING:
     from .shacl import Result, Validator
@@ -153,15 +153,10 @@ def validate_files(paths: Iterable[Path], *, reference: bool = False) -> list[Vi
     The compiled shapes check it, as the build does; `reference=True` runs pyshacl instead.
     """
     graph = rdflib.Graph()
-    for path in paths:
+    for path in paths:  # rdflib reads more formats (TriX, HexTuples, ...); the compiled checks take Oxigraph terms
         graph.parse(path, format=rdflib.util.guess_format(str(path)) or "turtle")
-    if reference or compiled_shapes() is None:
-        return shacl_violations(graph)
-    data = graph.serialize(format="nt", encoding="utf-8")
-    from .build import ontology_triples
-
-    asserted = [q.triple for q in parse(data, format=RdfFormat.N_TRIPLES)]
-    return graph_violations(asserted, ontology_triples())
+    asserted = [q.triple for q in parse(graph.serialize(format="nt", encoding="utf-8"), format=RdfFormat.N_TRIPLES)]
+    return graph_violations(asserted, ontology_triples(), reference=reference)
 
 
 # --- the build's validator: the shapes compiled (shacl.py), pyshacl where they cannot be ---------------------
