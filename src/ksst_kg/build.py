@@ -11,16 +11,26 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
 
 from . import __version__
+from .cache import CACHE, State, YamlCache, digests, fingerprint, snapshot
 from .convert import Chunk, convert
 from .errors import ValidationFailed
-from .export import atomic_write, default_mode, jsonld_bytes, sorted_triples, turtle_bytes, write_ntriples
+from .export import (
+    atomic_write,
+    default_mode,
+    jsonld_layout,
+    jsonld_node_blocks,
+    sorted_triples,
+    turtle_bytes,
+    write_ntriples,
+)
 from .gcpause import paused_gc
 from .namespaces import (
     DCAT,
@@ -36,8 +46,9 @@ from .namespaces import (
     VOID,
     XSD,
 )
-from .records import Dataset, load_dataset
+from .records import Dataset, Edition, load_dataset
 from .resources import ontology_files, ontology_triples, resource_dir
+from .splice import GraphIndex, block_lengths, layouts, subject_runs
 from .store import StoreWriter
 from .validate import Violation, graph_violations, qc_violations
 
@@ -82,9 +93,25 @@ def origins_of(chunks: Iterable[Chunk]) -> dict[str, str]:
     return out
 
 
+def owners_of(chunks: Iterable[Chunk], data_dir: Path) -> dict[str, str]:
+    """Subject IRI → the record files (relative, in build order, one a line) its triples come from: what a
+    rebuild reconverts when one of them changes."""
+    out: dict[str, list[str]] = {}
+    for chunk in chunks:
+        rel = Path(chunk.file).relative_to(data_dir).as_posix()
+        for subject in chunk.subjects:
+            out.setdefault(subject, []).append(rel)
+    return {s: "\n".join(rels) for s, rels in out.items()}
+
+
+def named_countries(ds: Dataset, ed: Edition) -> list[str]:
+    """The countries an edition names in its country lists (for the summary's count)."""
+    return sorted({c for cl in ed.country_lists for c in (ds.resolve_country(x) for x in cl.countries) if c})
+
+
 def counts(ds: Dataset) -> dict[str, int]:
     """Figures for the summary: editions, countries named, institutions, people, sources."""
-    named = {ds.resolve_country(c) for ed in ds.editions for cl in ed.country_lists for c in cl.countries}
+    named = {c for ed in ds.editions for c in named_countries(ds, ed)}
     return {
         "editions": len(ds.editions),
         "countries": len(named),
@@ -94,7 +121,7 @@ def counts(ds: Dataset) -> dict[str, int]:
     }
 
 
-def void_triples(result: BuildResult, ds: Dataset) -> list[Triple]:
+def void_triples(result: BuildResult, ds: Dataset, files: Mapping[str, bytes]) -> list[Triple]:
     """VoID/DCAT description of the build: version, licence, sizes, sources."""
     d = NamedNode(DATASET_IRI)
 
@@ -121,15 +148,15 @@ def void_triples(result: BuildResult, ds: Dataset) -> list[Triple]:
     for graph in (GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY):
         out.append(t(VOID + "subset", NamedNode(graph)))
     out.extend(t(DCTERMS + "source", NamedNode(KG + f"source/{s.id}")) for s in ds.sources)
-    out.append(t(KSST + "dataDigest", Literal(data_digest(ds.root))))
+    out.append(t(KSST + "dataDigest", Literal(data_digest(files))))
     return out
 
 
-def data_digest(root: Path) -> str:
-    """SHA-256 over the record files' paths and contents: names the data a build was made from."""
+def data_digest(files: Mapping[str, bytes]) -> str:
+    """SHA-256 over the record files' relative paths and contents: names the data a build was made from."""
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.yaml")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for rel in sorted(files):
+        digest.update(rel.encode() + b"\0" + files[rel] + b"\0")
     return digest.hexdigest()
 
 
@@ -162,17 +189,36 @@ class Stopwatch:
         self._last = now
 
 
-@paused_gc()  # the stages make millions of objects and no cycles (see gcpause.py)
-def build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_shacl: bool = False) -> BuildResult:
+def build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_shacl: bool = False,
+          incremental: bool = True) -> BuildResult:
     """Run the pipeline; raise RecordErrors or ValidationFailed (with nothing written) on bad input.
 
-    `reference_shacl`: validate with pyshacl itself instead of the compiled shapes (same results, slower)."""
-    out_dir = Path(out_dir)
+    `incremental`: where the build folder's cache allows it, redo only what the changed edition records touch
+    (`rebuild.py`; the same result as a clean build). `reference_shacl`: validate with pyshacl itself instead
+    of the compiled shapes (same results, slower; always a clean build)."""
+    if incremental and not reference_shacl:
+        from .rebuild import update
+
+        result = update(Path(data_dir), Path(out_dir), infer=infer)
+        if result is not None:
+            return result
+    return clean_build(Path(data_dir), Path(out_dir), infer=infer, reference_shacl=reference_shacl)
+
+
+@paused_gc()  # the stages make millions of objects and no cycles (see gcpause.py)
+def clean_build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_shacl: bool = False) -> BuildResult:
+    """Every stage over every record (a previous cache only spares parsing YAML files that did not change)."""
     clock = Stopwatch()
-    ds = load_dataset(Path(data_dir))
+    files = snapshot(data_dir)
+    sums = digests(files)
+    old_cache = out_dir / CACHE
+    previous = State.read(old_cache)
+    yamls = YamlCache(data_dir, files, sums, old_cache if previous is not None else None)
+    ds = load_dataset(data_dir, yamls.reader())
     clock.lap("load")
     chunks = convert(ds)
     origins = origins_of(chunks)
+    owners = owners_of(chunks, data_dir)
     asserted = sorted_triples(t for chunk in chunks for t in chunk.triples)
     del chunks  # the sorted list holds every triple; the chunks' sets would double the memory
     onto = ontology_triples()
@@ -204,13 +250,22 @@ def build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_shacl:
             store.finish()  # flush and compact while the exports are written
             result.inferred_triples = len(inferred)
             clock.lap("infer")
-            _write_outputs(tmp, ds, result, asserted, inferred)
+            index = {"asserted": _write_exports(tmp, "ksst", asserted, owners),
+                     "inferred": _write_exports(tmp, "inferred", inferred, None)}
+            write_summary(tmp, ds, result, files)
+            copy_resources(tmp)
             clock.lap("export")
             if qc.result():
                 _fail(result, qc.result())
             clock.lap("qc")
+        editions = {Path(p).relative_to(data_dir).as_posix(): ident for ident, p in ds.edition_files.items()}
+        named = {rel: named_countries(ds, ed) for ed in ds.editions
+                 for rel in [Path(ds.edition_files[ed.id]).relative_to(data_dir).as_posix()]}
+        State(fingerprint(infer=infer, data_dir=data_dir), sums, editions, named, result.asserted_triples,
+              result.inferred_triples).write(tmp / CACHE, index["asserted"], index["inferred"])
+        yamls.save(tmp / CACHE)
         clock.lap("store")
-        result.files = sorted(p.name for p in tmp.iterdir())
+        result.files = sorted(p.name for p in tmp.iterdir() if not p.name.startswith("."))
         swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -224,18 +279,33 @@ def _fail(result: BuildResult, violations: list[Violation]) -> None:
     raise ValidationFailed("\n".join(str(v) for v in result.violations))
 
 
-def _write_outputs(tmp: Path, ds: Dataset, result: BuildResult, asserted: list[Triple],
-                   inferred: list[Triple]) -> None:
-    """The exports besides the N-Triples (written first, for the store), and the files shipped with them."""
-    for stem, triples in (("ksst", asserted), ("inferred", inferred)):
-        atomic_write(tmp / f"{stem}.ttl", turtle_bytes(triples))
-        atomic_write(tmp / f"{stem}.jsonld", jsonld_bytes(triples))
-    atomic_write(tmp / "void.ttl", turtle_bytes(sorted_triples(void_triples(result, ds))))
-    for folder, pattern, prefix in (("ontology", "*.ttl", "ontology-"), ("ontology", "*.jsonld", ""),
-                                    ("shapes", "*.ttl", "shapes-")):
-        for path in sorted(resource_dir(folder).glob(pattern)):
-            shutil.copyfile(path, tmp / f"{prefix}{path.name}")
+def _write_exports(tmp: Path, stem: str, triples: list[Triple], owners: Mapping[str, str] | None) -> GraphIndex:
+    """Turtle and JSON-LD beside the N-Triples (written first, for the store); the index of their blocks."""
+    lay = layouts()
+    ttl = turtle_bytes(triples)
+    atomic_write(tmp / f"{stem}.ttl", ttl)
+    nodes = jsonld_node_blocks(triples)
+    head, sep, foot = jsonld_layout()
+    atomic_write(tmp / f"{stem}.jsonld", head + sep.join(nodes) + foot)
+    subjects = [s for s, _ in subject_runs(triples)]
+    lengths = {"ttl": block_lengths("ttl", ttl, subjects, lay["ttl"]), "jsonld": array("Q", map(len, nodes))}
+    del ttl
+    lengths["nt"] = block_lengths("nt", (tmp / f"{stem}.nt").read_bytes(), subjects, lay["nt"])
+    return GraphIndex(subjects, lengths, [owners[s] for s in subjects] if owners is not None else None)
+
+
+def write_summary(tmp: Path, ds: Dataset, result: BuildResult, files: Mapping[str, bytes]) -> None:
+    """`void.ttl` (the dataset's description) and `summary.json` (the figures `ksst build` prints)."""
+    atomic_write(tmp / "void.ttl", turtle_bytes(sorted_triples(void_triples(result, ds, files))))
     summary = result.summary()
     for volatile in ("out_dir", "files", "timings"):
         summary.pop(volatile)
     atomic_write(tmp / "summary.json", (json.dumps(summary, indent=1, sort_keys=True) + "\n").encode())
+
+
+def copy_resources(tmp: Path) -> None:
+    """The ontology, its JSON-LD context and the shapes, shipped with every build."""
+    for folder, pattern, prefix in (("ontology", "*.ttl", "ontology-"), ("ontology", "*.jsonld", ""),
+                                    ("shapes", "*.ttl", "shapes-")):
+        for path in sorted(resource_dir(folder).glob(pattern)):
+            shutil.copyfile(path, tmp / f"{prefix}{path.name}")

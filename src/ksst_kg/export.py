@@ -201,10 +201,9 @@ class _Compactor:
         node.setdefault(self.compact(predicate), []).append(self.value_object(o))
 
 
-def jsonld_document(triples: list[Triple], context: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A compacted JSON-LD document (inline context) for sorted triples; expands to exactly them."""
-    context = load_context() if context is None else context
-    comp = _Compactor(context)
+def jsonld_nodes(triples: list[Triple], context: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The compacted node objects of sorted triples, one per subject, in subject order."""
+    comp = _Compactor(load_context() if context is None else context)
     nodes: dict[str, dict[str, Any]] = {}
     for t in triples:
         node = nodes.setdefault(t.subject.value, {"id": comp.compact(t.subject.value)})
@@ -213,8 +212,13 @@ def jsonld_document(triples: list[Triple], context: dict[str, Any] | None = None
             node.setdefault("type", []).append(comp.class_terms.get(cls) or comp.compact(cls))
         else:
             comp.place(node, t.predicate.value, t.object)
-    graph = [_tidy(node) for _, node in sorted(nodes.items())]
-    return {"@context": context, "@graph": graph}
+    return [_tidy(node) for _, node in sorted(nodes.items())]
+
+
+def jsonld_document(triples: list[Triple], context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A compacted JSON-LD document (inline context) for sorted triples; expands to exactly them."""
+    context = load_context() if context is None else context
+    return {"@context": context, "@graph": jsonld_nodes(triples, context)}
 
 
 def _tidy(node: dict[str, Any]) -> dict[str, Any]:
@@ -229,6 +233,22 @@ def _tidy(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def jsonld_layout(context: dict[str, Any] | None = None) -> tuple[bytes, bytes, bytes]:
+    """Header, separator and footer of the JSON-LD export around its node objects (see `jsonld_bytes`)."""
+    ctx = orjson.dumps(load_context() if context is None else context, option=orjson.OPT_INDENT_2)
+    return b'{\n  "@context": ' + ctx.replace(b"\n", b"\n  ") + b',\n  "@graph": [\n', b",\n", b"\n  ]\n}\n"
+
+
+def jsonld_node_blocks(triples: list[Triple], context: dict[str, Any] | None = None) -> list[bytes]:
+    """Each node object as it stands in the document: indented by two spaces a level, four to begin with."""
+    return [b"    " + orjson.dumps(node, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n    ")
+            for node in jsonld_nodes(triples, context)]
+
+
 def jsonld_bytes(triples: list[Triple], context: dict[str, Any] | None = None) -> bytes:
-    """The document, indented by two spaces, keys in the order written (orjson: 15x faster than `json`)."""
-    return orjson.dumps(jsonld_document(triples, context), option=orjson.OPT_INDENT_2) + b"\n"
+    """The document, indented by two spaces, keys in the order written (orjson: 15x faster than `json`).
+
+    It is put together node by node, the bytes orjson gives for the whole document, so that a rebuild can
+    replace one node's text (`splice.py`); a graph with no node has an empty `@graph` list over two lines."""
+    head, sep, foot = jsonld_layout(context)
+    return head + sep.join(jsonld_node_blocks(triples, context)) + foot

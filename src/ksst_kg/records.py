@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -352,15 +352,25 @@ def _norm(text: str) -> str:
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file; a syntax error names the file and the line."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_Loader)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RecordError(str(path), None, None, f"cannot read: {exc.strerror}") from exc
+    return parse_yaml(data, path)
+
+
+def parse_yaml(data: bytes | None, path: Path) -> Any:
+    """Parse the bytes of the YAML file `path` (None: the file is missing); errors name the file and line."""
+    if data is None:
+        raise RecordError(str(path), None, None, "cannot read: No such file or directory")
+    try:
+        return yaml.load(data.decode("utf-8"), Loader=_Loader)
+    except UnicodeDecodeError as exc:
+        raise RecordError(str(path), None, None, f"cannot read: not UTF-8 ({exc.reason})") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise RecordError(str(path), None, None, f"malformed YAML{where}: {problem}") from exc
-    except OSError as exc:
-        raise RecordError(str(path), None, None, f"cannot read: {exc.strerror}") from exc
 
 
 PYDANTIC_WRAPPERS = ("function-", "Fact[", "list[", "constrained-", "lax-", "json-")
@@ -411,9 +421,12 @@ def _dedupe(errors: list[RecordError]) -> list[RecordError]:
     return list(seen.values())
 
 
-def _parse_list(model: type[BaseModel], path: Path, errors: list[RecordError]) -> list[Any]:
+Reader = Callable[[Path], Any]
+
+
+def _parse_list(model: type[BaseModel], path: Path, errors: list[RecordError], read: Reader = read_yaml) -> list[Any]:
     try:
-        data = read_yaml(path)
+        data = read(path)
     except RecordError as err:
         errors.append(err)
         return []
@@ -429,21 +442,15 @@ def _parse_list(model: type[BaseModel], path: Path, errors: list[RecordError]) -
     return out
 
 
-def load_dataset(root: Path) -> Dataset:
-    """Read and check every file under `root` (the `data/` folder); raise RecordErrors listing all problems."""
+def load_dataset(root: Path, read: Reader = read_yaml) -> Dataset:
+    """Read and check every file under `root` (the `data/` folder); raise RecordErrors listing all problems.
+
+    `read` parses one file (`read_yaml`; a build passes its cache's reader)."""
     root = Path(root)
     errors: list[RecordError] = []
-    ds = Dataset(root=root)
-    ref = root / "reference"
-    ds.countries = _parse_list(Country, ref / "countries.yaml", errors)
-    ds.organisations = _parse_list(Organisation, ref / "organisations.yaml", errors)
-    ds.places = _parse_list(Place, ref / "places.yaml", errors)
-    ds.sources = _parse_list(Source, root / "sources.yaml", errors)
-    ds.people = _parse_list(Person, root / "people.yaml", errors)
-    _load_schemes(ds, ref / "concepts.yaml", errors)
-    _load_programmes(ds, root / "programmes.yaml", errors)
+    ds = _load_reference(root, errors, read)
     for path in sorted((root / "editions").glob("*.yaml")):
-        edition = _collect(errors, lambda p=path: parse_record(Edition, read_yaml(p), p))
+        edition = _collect(errors, lambda p=path: parse_record(Edition, read(p), p))
         if edition is not None:
             ds.editions.append(edition)
             ds.edition_files[edition.id] = path
@@ -456,9 +463,36 @@ def load_dataset(root: Path) -> Dataset:
     return ds
 
 
-def _load_schemes(ds: Dataset, path: Path, errors: list[RecordError]) -> None:
+def load_reference(root: Path, read: Reader = read_yaml) -> Dataset:
+    """Every record but the editions, checked: what converting and checking one edition needs."""
+    root = Path(root)
+    errors: list[RecordError] = []
+    ds = _load_reference(root, errors, read)
+    if not errors:
+        from .references import check_references
+
+        errors.extend(check_references(ds))
+    if errors:
+        raise RecordErrors(errors)
+    return ds
+
+
+def _load_reference(root: Path, errors: list[RecordError], read: Reader) -> Dataset:
+    ds = Dataset(root=root)
+    ref = root / "reference"
+    ds.countries = _parse_list(Country, ref / "countries.yaml", errors, read)
+    ds.organisations = _parse_list(Organisation, ref / "organisations.yaml", errors, read)
+    ds.places = _parse_list(Place, ref / "places.yaml", errors, read)
+    ds.sources = _parse_list(Source, root / "sources.yaml", errors, read)
+    ds.people = _parse_list(Person, root / "people.yaml", errors, read)
+    _load_schemes(ds, ref / "concepts.yaml", errors, read)
+    _load_programmes(ds, root / "programmes.yaml", errors, read)
+    return ds
+
+
+def _load_schemes(ds: Dataset, path: Path, errors: list[RecordError], read: Reader) -> None:
     try:
-        data = read_yaml(path)
+        data = read(path)
     except RecordError as err:
         errors.append(err)
         return
@@ -473,8 +507,8 @@ def _load_schemes(ds: Dataset, path: Path, errors: list[RecordError]) -> None:
                 errors.append(RecordError(err.file, str(scheme_id), err.field, err.message))
 
 
-def _load_programmes(ds: Dataset, path: Path, errors: list[RecordError]) -> None:
-    parsed = _collect(errors, lambda: parse_record(ProgrammesFile, read_yaml(path), path))
+def _load_programmes(ds: Dataset, path: Path, errors: list[RecordError], read: Reader) -> None:
+    parsed = _collect(errors, lambda: parse_record(ProgrammesFile, read(path), path))
     if parsed is not None:
         ds.frameworks, ds.programmes = parsed.frameworks, parsed.programmes
 

@@ -83,6 +83,13 @@ def check_references(ds: Dataset) -> list[RecordError]:
     return c.errors
 
 
+def check_edition(ds: Dataset, file: str, edition: Any) -> list[RecordError]:
+    """The checks `check_references` makes of one edition (a rebuild checks only the editions that changed)."""
+    c = _Checker(ds)
+    _check_edition(c, file, edition)
+    return c.errors
+
+
 def _place_or_country(c: _Checker, file: str, record: str, field: str, value: str) -> None:
     if value not in c.places and c.ds.resolve_country(value) is None:
         c.fail(file, record, field, f"unknown place or country {value!r}")

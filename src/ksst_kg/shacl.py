@@ -472,9 +472,10 @@ class Validator:
     block_safe: bool = True  # every check sees only its focus node's triples and the graph's types and links
 
     def results(self, triples: Sequence[Triple], extra: Sequence[Triple] = (), *, in_subject_order: bool = False,
-                block: int = BLOCK) -> list[Result]:
+                block: int = BLOCK, only: set[Term] | None = None) -> list[Result]:
         """Check `triples` plus `extra` (the ontology). Triples in subject order (as `sorted_triples` gives
-        them) are checked a block of subjects at a time, in a fraction of the memory."""
+        them) are checked a block of subjects at a time, in a fraction of the memory. `only`: check just these
+        focus nodes (a rebuild's neighbourhood of what changed, in which other nodes are incomplete)."""
         index = Index(itertools.chain(triples, extra), self.predicates, self.inverse)
         if in_subject_order and self.block_safe:
             blocks: Iterable[Iterable[Triple]] = subject_blocks(triples, extra, block)
@@ -484,7 +485,8 @@ class Validator:
         for part in blocks:
             instances = index.instances(index.use_block(part))
             for classes, shape in self.targets:
-                focus = dict.fromkeys(node for cls in classes for node in instances.get(cls, ()))
+                focus = dict.fromkeys(node for cls in classes for node in instances.get(cls, ())
+                                      if only is None or node in only)
                 out.extend(shape.results(index, list(focus)))
         return out
 

@@ -1,0 +1,220 @@
+"""Exports as subject blocks: where each subject's block lies in an export, and the splice that rewrites an
+export with some subjects' blocks replaced, for the incremental rebuild (`rebuild.py`).
+
+Every export is written in subject order (`export.sorted_triples`), and each format writes one subject's
+triples as one block that depends on those triples alone: N-Triples lines, a Turtle subject with its
+predicate lists, a JSON-LD node object. So a file is a header, the blocks joined by a separator, and a footer,
+and the file of a graph in which a few subjects changed is the old file with those blocks cut out and the new
+ones put in their place: byte for byte what writing the whole graph again gives (a test holds it to that).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import accumulate, groupby, pairwise
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Triple, parse, serialize
+
+from .export import TURTLE_PREFIXES, jsonld_layout, jsonld_node_blocks, turtle_header
+from .namespaces import KG
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one format joins its subject blocks: header, blocks joined by `sep`, footer."""
+
+    suffix: str
+    header: bytes
+    sep: bytes
+    footer: bytes
+
+
+def layouts() -> dict[str, Layout]:
+    """The three exports' layouts, keyed by file suffix (the JSON-LD header carries the shipped context)."""
+    head, sep, foot = jsonld_layout()
+    return {"nt": Layout("nt", b"", b"", b""),
+            "ttl": Layout("ttl", turtle_header() + b"\n", b"\n", b""),
+            "jsonld": Layout("jsonld", head, sep, foot)}
+
+
+def subject_runs(triples: Sequence[Triple]) -> list[tuple[str, list[Triple]]]:
+    """(subject IRI, its triples) for sorted triples, in order."""
+    return [(s.value, list(ts)) for s, ts in groupby(triples, key=lambda t: t.subject)]
+
+
+def blocks(suffix: str, triples: Sequence[Triple]) -> list[bytes]:
+    """Each subject's block in format `suffix`, for sorted triples: one serialiser call for them all."""
+    if not triples:
+        return []
+    if suffix == "jsonld":
+        return jsonld_node_blocks(list(triples))
+    if suffix == "nt":
+        lines = serialize(list(triples), format=RdfFormat.N_TRIPLES).splitlines(keepends=True)
+        sizes = [len(ts) for _, ts in subject_runs(triples)]
+        bounds = [0, *accumulate(sizes)]
+        return [b"".join(lines[a:b]) for a, b in pairwise(bounds)]
+    body = serialize(list(triples), format=RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES, base_iri=KG)
+    out: list[list[bytes]] = []
+    for line in body.splitlines(keepends=True):
+        if line.startswith((b"@prefix", b"@base")):
+            continue
+        if line.startswith(b"\t"):
+            out[-1].append(line)
+        else:
+            out.append([line])
+    return [b"".join(lines) for lines in out]
+
+
+def block_lengths(suffix: str, data: bytes | mmap.mmap, subjects: Sequence[str], layout: Layout) -> array:
+    """The length of each subject's block in `data`, a whole export of those subjects, found by scanning:
+    an N-Triples block starts at the line that starts with its subject; Turtle blocks end at a blank line
+    (literals are written with their line breaks escaped); JSON-LD lengths come from `jsonld_index`."""
+    out = array("Q")
+    pos = len(layout.header)
+    if suffix == "nt":
+        starts = [0]
+        for s in subjects[1:]:
+            found = data.find(b"\n<" + s.encode() + b"> ", starts[-1])
+            if found < 0:
+                raise ValueError(f"subject {s} not found in the N-Triples export")
+            starts.append(found + 1)
+        starts.append(len(data))
+        out.extend(b - a for a, b in pairwise(starts))
+        return out if subjects else array("Q")
+    end_of_blocks = len(data) - len(layout.footer)
+    for _ in subjects:
+        end = data.find(b"\n\n", pos, end_of_blocks)
+        end = end_of_blocks if end < 0 else end + 1
+        out.append(end - pos)
+        pos = end + len(layout.sep)
+    return out
+
+
+@dataclass
+class GraphIndex:
+    """One graph's exports as blocks: its subjects in order, each block's length per format, and (for the
+    asserted graph) the record files each subject's triples come from, in build order, joined by newlines."""
+
+    subjects: list[str]
+    lengths: dict[str, array]
+    owners: list[str] | None = None
+
+    def to_data(self) -> dict[str, object]:
+        return {"subjects": self.subjects, "owners": self.owners,
+                "lengths": {k: v.tobytes() for k, v in self.lengths.items()}}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, object]) -> GraphIndex:
+        lengths = {}
+        for key, raw in data["lengths"].items():  # type: ignore[attr-defined]
+            lengths[key] = array("Q")
+            lengths[key].frombytes(raw)
+        return cls(list(data["subjects"]), lengths, data["owners"])  # type: ignore[call-overload, arg-type]
+
+    def sizes(self, layouts_: Mapping[str, Layout]) -> dict[str, int]:
+        """The size each export must have: a cheap check that the files are the ones indexed."""
+        out = {}
+        for suffix, layout in layouts_.items():
+            n = len(self.lengths[suffix])
+            out[suffix] = (len(layout.header) + sum(self.lengths[suffix]) + len(layout.footer)
+                           + len(layout.sep) * max(n - 1, 0))
+        return out
+
+
+class BlockReader:
+    """The triples of single subjects, read from their blocks in an N-Triples export (exact: a store gives
+    literals back in canonical form, `"2"^^xsd:integer` for `"2"^^xsd:positiveInteger`)."""
+
+    def __init__(self, index: GraphIndex, path: Path) -> None:
+        self.subjects = index.subjects
+        self.lengths = index.lengths["nt"]
+        self.starts = list(accumulate(self.lengths, initial=0))
+        self.path = path
+
+    def triples(self, subject: str) -> list[Triple]:
+        i = bisect_left(self.subjects, subject)
+        if i == len(self.subjects) or self.subjects[i] != subject:
+            return []
+        with self.path.open("rb") as handle:
+            handle.seek(self.starts[i])
+            data = handle.read(self.lengths[i])
+        return [q.triple for q in parse(data, format=RdfFormat.N_TRIPLES)]
+
+
+#: A change to one subject: its new block per format and its owners, or None when it has no triples left.
+Change = tuple[dict[str, bytes], str] | None
+
+
+def splice(index: GraphIndex, changes: Mapping[str, Change], old: Mapping[str, Path], new: Mapping[str, Path],
+           layouts_: Mapping[str, Layout]) -> GraphIndex:
+    """Write each export of `index` anew from the old file with the `changes` applied; return the new index.
+
+    Unchanged runs of blocks are copied as single slices of the old file (mapped, not read into memory)."""
+    plan = list(_merge(index.subjects, changes))
+    subjects: list[str] = []
+    owners: list[str] | None = [] if index.owners is not None else None
+    for start, stop, subject in plan:
+        subjects.extend(index.subjects[start:stop])
+        if owners is not None:
+            owners.extend(index.owners[start:stop])  # type: ignore[index]
+        if subject is not None:
+            subjects.append(subject)
+            if owners is not None:
+                owners.append(changes[subject][1])  # type: ignore[index]
+    lengths = {}
+    for suffix, layout in layouts_.items():
+        lengths[suffix] = _write(plan, index.lengths[suffix], changes, suffix, layout, old[suffix], new[suffix])
+    return GraphIndex(subjects, lengths, owners)
+
+
+def _merge(subjects: list[str], changes: Mapping[str, Change]) -> Iterator[tuple[int, int, str | None]]:
+    """(start, stop, subject): old blocks [start, stop) kept, then the changed subject's new block (None
+    at the end, or where a subject lost every triple)."""
+    i = 0
+    for key in sorted(changes):
+        j = bisect_left(subjects, key, lo=i)
+        skip = j < len(subjects) and subjects[j] == key
+        yield i, j, key if changes[key] is not None else None
+        i = j + 1 if skip else j
+    yield i, len(subjects), None
+
+
+def _write(plan: list[tuple[int, int, str | None]], lengths: array, changes: Mapping[str, Change], suffix: str,
+           layout: Layout, old_path: Path, new_path: Path) -> array:
+    starts = list(accumulate((n + len(layout.sep) for n in lengths), initial=len(layout.header)))
+    out = array("Q")
+    first = True
+    with old_path.open("rb") as src, new_path.open("wb") as dst:
+        view: memoryview | None = None
+        size = os.fstat(src.fileno()).st_size
+        mapped = mmap.mmap(src.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+        try:
+            view = memoryview(mapped) if mapped is not None else memoryview(b"")
+            dst.write(layout.header)
+            for start, stop, subject in plan:
+                if stop > start:
+                    if not first:
+                        dst.write(layout.sep)
+                    dst.write(view[starts[start]:starts[stop - 1] + lengths[stop - 1]])
+                    out.extend(lengths[start:stop])
+                    first = False
+                if subject is not None:
+                    block = changes[subject][0][suffix]  # type: ignore[index]
+                    if not first:
+                        dst.write(layout.sep)
+                    dst.write(block)
+                    out.append(len(block))
+                    first = False
+            dst.write(layout.footer)
+        finally:
+            if view is not None:
+                view.release()
+            if mapped is not None:
+                mapped.close()
+    return out
