@@ -16,7 +16,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
 from bench.generate import generate
 from ksst_kg import validate
-from ksst_kg.build import build, ontology_triples
+from ksst_kg.build import ontology_triples
 from ksst_kg.convert import convert
 from ksst_kg.export import RDF_TYPE, sorted_triples
 from ksst_kg.records import load_dataset
@@ -174,18 +174,6 @@ def test_ksst_validate_agrees_with_its_reference(tmp_path: Path) -> None:
     found = validate_files([path])
     assert [v.component for v in found] == ["sh:LessThanOrEqualsConstraintComponent"]
     assert found == validate_files([path], reference=True)
-
-
-def test_rebuild_after_one_change_equals_a_clean_build(data_copy: Path, tmp_path: Path) -> None:
-    out = tmp_path / "build"
-    build(data_copy, out)
-    path = data_copy / "editions" / "sim-2017.yaml"
-    path.write_text(path.read_text().replace("end_date: 2017-08-09", "end_date: 2017-08-10"))
-    build(data_copy, out)
-    clean = build(data_copy, tmp_path / "clean")
-    for name in OUTPUTS:
-        assert (out / name).read_bytes() == (clean.out_dir / name).read_bytes(), name
-    assert "2017-08-10" in (out / "ksst.ttl").read_text()
 
 
 def test_ksst_build_with_pyshacl_reports_the_same_violations(data_copy: Path, tmp_path: Path) -> None:

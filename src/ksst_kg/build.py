@@ -71,6 +71,7 @@ class BuildResult:
     violations: list[Violation] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    rebuilt: list[str] | None = None  # the record files a rebuild redid (None: a clean build)
 
     @property
     def conforms(self) -> bool:
@@ -213,7 +214,9 @@ def clean_build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_
     sums = digests(files)
     old_cache = out_dir / CACHE
     previous = State.read(old_cache)
-    yamls = YamlCache(data_dir, files, sums, old_cache if previous is not None else None)
+    stamp = fingerprint(infer=infer, data_dir=data_dir)
+    same_code = previous is not None and previous.fingerprint == stamp  # the parses were made by this loader
+    yamls = YamlCache(data_dir, files, sums, old_cache if same_code else None)
     ds = load_dataset(data_dir, yamls.reader())
     clock.lap("load")
     chunks = convert(ds)
@@ -261,7 +264,7 @@ def clean_build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_
         editions = {Path(p).relative_to(data_dir).as_posix(): ident for ident, p in ds.edition_files.items()}
         named = {rel: named_countries(ds, ed) for ed in ds.editions
                  for rel in [Path(ds.edition_files[ed.id]).relative_to(data_dir).as_posix()]}
-        State(fingerprint(infer=infer, data_dir=data_dir), sums, editions, named, result.asserted_triples,
+        State(stamp, sums, editions, named, result.asserted_triples,
               result.inferred_triples).write(tmp / CACHE, index["asserted"], index["inferred"])
         yamls.save(tmp / CACHE)
         clock.lap("store")
@@ -298,7 +301,7 @@ def write_summary(tmp: Path, ds: Dataset, result: BuildResult, files: Mapping[st
     """`void.ttl` (the dataset's description) and `summary.json` (the figures `ksst build` prints)."""
     atomic_write(tmp / "void.ttl", turtle_bytes(sorted_triples(void_triples(result, ds, files))))
     summary = result.summary()
-    for volatile in ("out_dir", "files", "timings"):
+    for volatile in ("out_dir", "files", "timings", "rebuilt"):
         summary.pop(volatile)
     atomic_write(tmp / "summary.json", (json.dumps(summary, indent=1, sort_keys=True) + "\n").encode())
 

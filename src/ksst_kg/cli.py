@@ -44,16 +44,22 @@ def main() -> None:
 @click.option("--no-infer", is_flag=True, help="Skip OWL RL inference.")
 @click.option("--pyshacl", "reference_shacl", is_flag=True,
               help="Validate with pyshacl itself, the reference (same results as the default, much slower).")
+@click.option("--clean", is_flag=True,
+              help="Rebuild everything, even where only some edition records changed since the last build.")
 @click.option("--timings", is_flag=True, help="Print the wall time of each stage.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
-def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, reference_shacl: bool, timings: bool,
-              quiet: bool) -> None:
-    """Load records, convert, validate, infer, and write every export and the embedded store."""
+def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, reference_shacl: bool, clean: bool,
+              timings: bool, quiet: bool) -> None:
+    """Load records, convert, validate, infer, and write every export and the embedded store.
+
+    When the build folder holds a previous build and only edition records changed since, only what they touch
+    is redone (the same result as a clean build); --clean redoes everything."""
     from .build import build
     from .resources import default_data_dir
 
     try:
-        result = build(data_dir or default_data_dir(), out_dir, infer=not no_infer, reference_shacl=reference_shacl)
+        result = build(data_dir or default_data_dir(), out_dir, infer=not no_infer, reference_shacl=reference_shacl,
+                       incremental=not clean)
     except RecordErrors as exc:
         _fail(f"ksst build: {len(exc.errors)} problem(s) in the data; nothing was written.\n{exc}")
     except ValidationFailed as exc:
@@ -61,6 +67,9 @@ def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, reference_sh
     except KsstError as exc:
         _fail(f"ksst build: {exc}; nothing was written.")
     if not quiet:
+        if result.rebuilt is not None:
+            click.echo(f"Rebuilt what {len(result.rebuilt)} changed edition file(s) touch: "
+                       + (", ".join(result.rebuilt) or "none changed") + ".")
         click.echo(
             f"Built {out_dir}: {result.editions} editions, {result.countries} countries named, "
             f"{result.institutions} institutions, {result.people} people, {result.sources} sources; "

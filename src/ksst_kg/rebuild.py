@@ -455,6 +455,7 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     result.timings = clock.times
+    result.rebuilt = changed
     return result
 
 
