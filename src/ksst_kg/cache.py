@@ -7,8 +7,9 @@ describe other files than those beside it. It holds:
 * `state.json`: a fingerprint of everything a build depends on besides the records (the code, the ontology,
   the shapes, the QC queries, the options, the data folder's name), the SHA-256 of every record file, and
   per edition file its edition id and the countries it names (for the summary);
-* `yaml/<sha256>.marshal`: each record file's parsed YAML (plain lists, dicts, strings and numbers: the loader
-  keeps dates as text), so that a build reads YAML only for files it has not seen;
+* `yaml/<sha256>.marshal`: the parsed YAML of each record file but the editions (plain lists, dicts, strings
+  and numbers: the loader keeps dates as text), so that a build reads the large reference files only when
+  they changed;
 * `asserted.index` and `inferred.index`: each graph's subjects in export order with the length of their block
   in each export, and for the asserted graph the record files each subject comes from (`splice.GraphIndex`).
 
@@ -82,26 +83,27 @@ class YamlCache:
             return self.load(rel, path)
         return read
 
-    def load(self, rel: str, path: Path | None = None, digest: str | None = None) -> Any:
-        """The parsed YAML of `rel` (its current version, or the cached one with `digest`)."""
-        digest = digest or self.sums[rel]
+    def load(self, rel: str, path: Path | None = None) -> Any:
+        """The parsed YAML of the current version of `rel`."""
+        digest = self.sums[rel]
         if digest in self.parsed:
             return self.parsed[digest]
         cached = self.old / f"{digest}.marshal" if self.old is not None else None
         if cached is not None and cached.is_file():
             value = marshal.loads(cached.read_bytes())
-        elif digest == self.sums.get(rel):
-            value = parse_yaml(self.files[rel], path or self.root / rel)
         else:
-            raise FileNotFoundError(f"no cached parse of {rel} ({digest})")
+            value = parse_yaml(self.files[rel], path or self.root / rel)
         self.parsed[digest] = value
         return value
 
     def save(self, cache_dir: Path) -> None:
-        """Keep the parse of every current file: linked from the old cache where it is there, else written."""
+        """Keep the parse of every current file but the editions (linked from the old cache where it is there,
+        else written): editions are small and many, and a rebuild reads only the few it needs."""
         folder = cache_dir / "yaml"
         folder.mkdir(parents=True, exist_ok=True)
-        for _rel, digest in sorted(self.sums.items()):
+        for rel, digest in sorted(self.sums.items()):
+            if is_edition(rel):
+                continue
             target = folder / f"{digest}.marshal"
             if target.exists():
                 continue

@@ -99,14 +99,9 @@ def changed_files(state: State, sums: Mapping[str, str]) -> list[str]:
     return changed
 
 
-def read_editions(ds: Dataset, data_dir: Path, rels: Iterable[str], yamls: YamlCache,
-                  digests_: Mapping[str, str]) -> dict[str, Edition]:
-    """The edition records of `rels` at the versions `digests_` names, parsed (not checked)."""
-    out = {}
-    for rel in rels:
-        path = data_dir / rel
-        out[rel] = parse_record(Edition, yamls.load(rel, path, digests_[rel]), path)
-    return out
+def read_editions(data_dir: Path, rels: Iterable[str], yamls: YamlCache) -> dict[str, Edition]:
+    """The edition records of `rels`, parsed (not checked)."""
+    return {rel: parse_record(Edition, yamls.load(rel, data_dir / rel), data_dir / rel) for rel in rels}
 
 
 def check_new_editions(ds: Dataset, data_dir: Path, state: State, new: Mapping[str, Edition],
@@ -147,11 +142,19 @@ def old_owners(index: GraphIndex, subject: str) -> list[str]:
     return []
 
 
-def asserted_delta(index: GraphIndex, exported: BlockReader, old: Mapping[str, Chunk], new: Mapping[str, Chunk],
+def owned_by(index: GraphIndex, files: Iterable[str]) -> set[str]:
+    """The subjects whose triples came (in part) from these record files in the cached build."""
+    files = set(files)
+    return {s for s, owners in zip(index.subjects, index.owners or (), strict=False)
+            if owners in files or ("\n" in owners and not files.isdisjoint(owners.split("\n")))}
+
+
+def asserted_delta(index: GraphIndex, exported: BlockReader, changed: Iterable[str], new: Mapping[str, Chunk],
                    sharer: Callable[[str], Chunk]) -> Delta:
-    """New triples and owners of every subject the old or new versions touch, against the exported ones."""
-    touched = sorted(set().union(*(c.subjects for c in (*old.values(), *new.values()))))
-    changed = set(old) | set(new)
+    """New triples and owners of every subject the changed files touched before or touch now, against the
+    exported ones (the old version of a file needs no converting: its subjects' blocks are in the exports)."""
+    changed = set(changed)
+    touched = sorted(owned_by(index, changed).union(*(c.subjects for c in new.values())))
     grouped = {rel: by_subject(c) for rel, c in new.items()}
     delta = Delta()
     for s in touched:
@@ -379,22 +382,20 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
     except RecordErrors as exc:
         raise CleanBuildNeeded("reference records do not load") from exc
     new_rels = [rel for rel in changed if rel in sums]
-    old = read_editions(ds, data_dir, [rel for rel in changed if rel in state.files], yamls, state.files)
     try:
-        new = read_editions(ds, data_dir, new_rels, yamls, sums)
+        new = read_editions(data_dir, new_rels, yamls)
     except (RecordError, RecordErrors):
         load_dataset(data_dir, yamls.reader())  # raises every error of the data, as a clean build does
         raise
     check_new_editions(ds, data_dir, state, new, changed, yamls)
     clock.lap("load")
     lookups = Lookups.of(ds)
-    old_chunks = convert_versions(ds, data_dir, old, lookups)
     new_chunks = convert_versions(ds, data_dir, new, lookups)
 
     def sharer(rel: str) -> Chunk:
         if rel == REFERENCE:
             return convert_reference(ds, lookups)
-        return convert_versions(ds, data_dir, read_editions(ds, data_dir, [rel], yamls, sums), lookups)[rel]
+        return convert_versions(ds, data_dir, read_editions(data_dir, [rel], yamls), lookups)[rel]
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
@@ -404,7 +405,7 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
         store = Store(str(tmp / "store"))
         exported = {name: BlockReader(index[name], out_dir / f"{stem}.nt")
                     for name, stem in (("asserted", "ksst"), ("inferred", "inferred"))}
-        delta = asserted_delta(index["asserted"], exported["asserted"], old_chunks, new_chunks, sharer)
+        delta = asserted_delta(index["asserted"], exported["asserted"], changed, new_chunks, sharer)
         if any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)
                for t in (*delta.removed, *delta.added)):
             raise CleanBuildNeeded("blank nodes")

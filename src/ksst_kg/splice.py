@@ -10,7 +10,6 @@ ones put in their place: byte for byte what writing the whole graph again gives 
 
 from __future__ import annotations
 
-import mmap
 import os
 from array import array
 from bisect import bisect_left
@@ -18,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, groupby, pairwise
 from pathlib import Path
+from typing import BinaryIO
 
 from pyoxigraph import RdfFormat, Triple, parse, serialize
 
@@ -71,7 +71,7 @@ def blocks(suffix: str, triples: Sequence[Triple]) -> list[bytes]:
     return [b"".join(lines) for lines in out]
 
 
-def block_lengths(suffix: str, data: bytes | mmap.mmap, subjects: Sequence[str], layout: Layout) -> array:
+def block_lengths(suffix: str, data: bytes, subjects: Sequence[str], layout: Layout) -> array:
     """The length of each subject's block in `data`, a whole export of those subjects, found by scanning:
     an N-Triples block starts at the line that starts with its subject; Turtle blocks end at a blank line
     (literals are written with their line breaks escaped); JSON-LD lengths come from `jsonld_index`."""
@@ -155,7 +155,7 @@ def splice(index: GraphIndex, changes: Mapping[str, Change], old: Mapping[str, P
            layouts_: Mapping[str, Layout]) -> GraphIndex:
     """Write each export of `index` anew from the old file with the `changes` applied; return the new index.
 
-    Unchanged runs of blocks are copied as single slices of the old file (mapped, not read into memory)."""
+    Unchanged runs of blocks are copied as single slices of the old file (by the kernel, not read into memory)."""
     plan = list(_merge(index.subjects, changes))
     subjects: list[str] = []
     owners: list[str] | None = [] if index.owners is not None else None
@@ -187,34 +187,45 @@ def _merge(subjects: list[str], changes: Mapping[str, Change]) -> Iterator[tuple
 
 def _write(plan: list[tuple[int, int, str | None]], lengths: array, changes: Mapping[str, Change], suffix: str,
            layout: Layout, old_path: Path, new_path: Path) -> array:
-    starts = list(accumulate((n + len(layout.sep) for n in lengths), initial=len(layout.header)))
+    """One export anew: runs of unchanged blocks are copied by the kernel (`copy_file_range`), never read."""
+    sums = list(accumulate(lengths, initial=0))  # block i starts at header + sums[i] + i * len(sep)
+    head, sep = len(layout.header), len(layout.sep)
     out = array("Q")
     first = True
     with old_path.open("rb") as src, new_path.open("wb") as dst:
-        view: memoryview | None = None
-        size = os.fstat(src.fileno()).st_size
-        mapped = mmap.mmap(src.fileno(), 0, access=mmap.ACCESS_READ) if size else None
-        try:
-            view = memoryview(mapped) if mapped is not None else memoryview(b"")
-            dst.write(layout.header)
-            for start, stop, subject in plan:
-                if stop > start:
-                    if not first:
-                        dst.write(layout.sep)
-                    dst.write(view[starts[start]:starts[stop - 1] + lengths[stop - 1]])
-                    out.extend(lengths[start:stop])
-                    first = False
-                if subject is not None:
-                    block = changes[subject][0][suffix]  # type: ignore[index]
-                    if not first:
-                        dst.write(layout.sep)
-                    dst.write(block)
-                    out.append(len(block))
-                    first = False
-            dst.write(layout.footer)
-        finally:
-            if view is not None:
-                view.release()
-            if mapped is not None:
-                mapped.close()
+        dst.write(layout.header)
+        for start, stop, subject in plan:
+            if stop > start:
+                if not first:
+                    dst.write(layout.sep)
+                begin = head + sums[start] + start * sep
+                _copy(src, dst, begin, head + sums[stop] + (stop - 1) * sep - begin)
+                out.extend(lengths[start:stop])
+                first = False
+            if subject is not None:
+                block = changes[subject][0][suffix]  # type: ignore[index]
+                if not first:
+                    dst.write(layout.sep)
+                dst.write(block)
+                out.append(len(block))
+                first = False
+        dst.write(layout.footer)
     return out
+
+
+def _copy(src: BinaryIO, dst: BinaryIO, offset: int, count: int) -> None:
+    """`count` bytes of `src` from `offset` to the end of `dst`."""
+    dst.flush()
+    position = dst.tell()
+    while count > 0:
+        try:
+            done = os.copy_file_range(src.fileno(), dst.fileno(), count, offset, position)
+        except OSError:  # a file system without it: through Python after all
+            src.seek(offset)
+            dst.seek(position)
+            dst.write(src.read(count))
+            return
+        if done == 0:
+            raise OSError(f"{src.name} ended before its index said it would")
+        offset, position, count = offset + done, position + done, count - done
+    dst.seek(position)
