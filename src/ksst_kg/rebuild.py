@@ -4,10 +4,11 @@ of `ksst build`, which falls back to a clean build whenever it cannot be sure of
 What an edition file contributes depends on that file and on the reference records alone (`convert.py`), so
 after editing, adding or removing edition files the rebuild
 
-1. reads the record files, converts the old version (from the cache) and the new version of each changed
-   file, and of any other file that shares a subject with them (the same membership named by two editions);
+1. reads the record files and converts each changed file, and any other file that shares a subject with it
+   (the same membership named by two editions); what a file gave before is read from the previous exports,
+   through the cached record of which files each subject came from;
 2. copies the previous store (a RocksDB checkpoint: hard links) and replaces the triples of every subject
-   those files touch with their new union;
+   those files touch, then and now, with their new union;
 3. validates a neighbourhood of what changed (below) with the same shapes and QC queries as a clean build;
 4. infers again the triples of the subjects whose entailments can have changed;
 5. splices the new blocks of those subjects into each export (`splice.py`) and writes the summary files.
@@ -82,7 +83,6 @@ class Delta:
     owners: dict[str, list[str]] = field(default_factory=dict)
     removed: list[Triple] = field(default_factory=list)
     added: list[Triple] = field(default_factory=list)
-    changed: dict[str, Change] = field(default_factory=dict)
 
 
 def build_order(rel: str) -> tuple[int, str]:
@@ -120,6 +120,7 @@ def check_new_editions(ds: Dataset, data_dir: Path, state: State, new: Mapping[s
 
 def convert_versions(ds: Dataset, data_dir: Path, editions: Mapping[str, Edition],
                      lookups: Lookups) -> dict[str, Chunk]:
+    """Each edition's chunk, named after its file as a clean build names it."""
     out = {}
     for rel, ed in editions.items():
         ds.edition_files[ed.id] = data_dir / rel
@@ -340,6 +341,22 @@ def patch(store: Store, graph: NamedNode, removed: Iterable[Triple], added: Iter
     store.extend([Quad(t.subject, t.predicate, t.object, graph) for t in added])
 
 
+def read_indexes(out_dir: Path, lay: Mapping[str, Layout]) -> dict[str, GraphIndex]:
+    """The cached block indexes, checked against the exports and the store they describe."""
+    try:
+        index = {name: read_index(out_dir / CACHE, name) for name in ("asserted", "inferred")}
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+        raise CleanBuildNeeded("unreadable index") from exc
+    for name, stem in (("asserted", "ksst"), ("inferred", "inferred")):
+        for suffix, size in index[name].sizes(lay).items():
+            path = out_dir / f"{stem}.{suffix}"
+            if not path.is_file() or path.stat().st_size != size:
+                raise CleanBuildNeeded(f"{path} is not the file the cache describes")
+    if not (out_dir / "store").is_dir():
+        raise CleanBuildNeeded("no store")
+    return index
+
+
 # --- the whole rebuild ----------------------------------------------------------------------------------------
 
 
@@ -365,17 +382,7 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
     sums = digests(files)
     changed = changed_files(state, sums)
     lay = layouts()
-    try:
-        index = {name: read_index(cache_dir, name) for name in ("asserted", "inferred")}
-    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
-        raise CleanBuildNeeded("unreadable index") from exc
-    for name, stem in (("asserted", "ksst"), ("inferred", "inferred")):
-        for suffix, size in index[name].sizes(lay).items():
-            path = out_dir / f"{stem}.{suffix}"
-            if not path.is_file() or path.stat().st_size != size:
-                raise CleanBuildNeeded(f"{path} is not the file the cache describes")
-    if not (out_dir / "store").is_dir():
-        raise CleanBuildNeeded("no store")
+    index = read_indexes(out_dir, lay)
     yamls = YamlCache(data_dir, files, sums, cache_dir)
     try:
         ds = load_reference(data_dir, yamls.reader())
