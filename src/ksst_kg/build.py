@@ -264,17 +264,23 @@ def clean_build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_
         editions = {Path(p).relative_to(data_dir).as_posix(): ident for ident, p in ds.edition_files.items()}
         named = {rel: named_countries(ds, ed) for ed in ds.editions
                  for rel in [Path(ds.edition_files[ed.id]).relative_to(data_dir).as_posix()]}
-        State(stamp, sums, editions, named, result.asserted_triples,
-              result.inferred_triples).write(tmp / CACHE, index["asserted"], index["inferred"])
-        yamls.save(tmp / CACHE)
+        finish(tmp, out_dir, result, State(stamp, sums, editions, named), index, yamls)
         clock.lap("store")
-        result.files = sorted(p.name for p in tmp.iterdir() if not p.name.startswith("."))
-        swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     result.timings = clock.times
     return result
+
+
+def finish(tmp: Path, out_dir: Path, result: BuildResult, state: State, index: Mapping[str, GraphIndex],
+           yamls: YamlCache) -> None:
+    """Write the cache beside the outputs in `tmp`, then swap `tmp` in for `out_dir`."""
+    state.asserted_triples, state.inferred_triples = result.asserted_triples, result.inferred_triples
+    state.write(tmp / CACHE, index["asserted"], index["inferred"])
+    yamls.save(tmp / CACHE)
+    result.files = sorted(p.name for p in tmp.iterdir() if not p.name.startswith("."))
+    swap_in(tmp, out_dir)
 
 
 def _fail(result: BuildResult, violations: list[Violation]) -> None:

@@ -371,7 +371,7 @@ def update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult | None:
 
 
 def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
-    from .build import BuildResult, Stopwatch, copy_resources, named_countries, swap_in, write_summary
+    from .build import BuildResult, Stopwatch, copy_resources, finish, named_countries, write_summary
 
     clock = Stopwatch()
     cache_dir = out_dir / CACHE
@@ -453,12 +453,8 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
         editions.update({rel: ed.id for rel, ed in new.items()})
         countries = {rel: c for rel, c in state.countries.items() if rel not in changed}
         countries.update({rel: named_countries(ds, ed) for rel, ed in new.items()})
-        State(state.fingerprint, sums, editions, countries, result.asserted_triples,
-              result.inferred_triples).write(tmp / CACHE, new_index["asserted"], new_index["inferred"])
-        yamls.save(tmp / CACHE)
+        finish(tmp, out_dir, result, State(state.fingerprint, sums, editions, countries), new_index, yamls)
         clock.lap("store")
-        result.files = sorted(p.name for p in tmp.iterdir() if not p.name.startswith("."))
-        swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
