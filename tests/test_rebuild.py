@@ -28,7 +28,7 @@ from ksst_kg.errors import KsstError
 from ksst_kg.export import jsonld_bytes, jsonld_document, ntriples_bytes, sorted_triples, turtle_bytes
 from ksst_kg.rebuild import update
 from ksst_kg.records import load_dataset
-from ksst_kg.splice import block_lengths, blocks, layouts, subject_runs
+from ksst_kg.splice import block_lengths, blocks, layouts, subjects_of
 
 from .conftest import DATA
 
@@ -122,7 +122,7 @@ def check_against_clean(data: Path, out: Path, tmp_path: Path) -> tuple[str, Any
 def test_every_export_is_its_header_blocks_and_footer() -> None:
     """What splicing relies on: each export of the real data is exactly its subjects' blocks, joined."""
     triples = sorted_triples(t for chunk in convert(load_dataset(DATA)) for t in chunk.triples)
-    subjects = [s for s, _ in subject_runs(triples)]
+    subjects = subjects_of(triples)
     whole = {"nt": ntriples_bytes(triples), "ttl": turtle_bytes(triples), "jsonld": jsonld_bytes(triples)}
     for suffix, layout in layouts().items():
         parts = blocks(suffix, triples)

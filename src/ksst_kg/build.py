@@ -48,7 +48,7 @@ from .namespaces import (
 )
 from .records import Dataset, Edition, load_dataset
 from .resources import ontology_files, ontology_triples, resource_dir
-from .splice import GraphIndex, block_lengths, layouts, subject_runs
+from .splice import GraphIndex, block_lengths, layouts, subjects_of
 from .store import StoreWriter
 from .validate import Violation, graph_violations, qc_violations
 
@@ -296,7 +296,7 @@ def _write_exports(tmp: Path, stem: str, triples: list[Triple], owners: Mapping[
     nodes = jsonld_node_blocks(triples)
     head, sep, foot = jsonld_layout()
     atomic_write(tmp / f"{stem}.jsonld", head + sep.join(nodes) + foot)
-    subjects = [s for s, _ in subject_runs(triples)]
+    subjects = subjects_of(triples)
     lengths = {"ttl": block_lengths("ttl", ttl, subjects, lay["ttl"]), "jsonld": array("Q", map(len, nodes))}
     del ttl
     lengths["nt"] = block_lengths("nt", (tmp / f"{stem}.nt").read_bytes(), subjects, lay["nt"])

@@ -59,7 +59,7 @@ from .namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, KSST, OWL, RDF
 from .records import Dataset, Edition, load_dataset, load_reference, parse_record
 from .references import check_edition
 from .resources import ontology_triples
-from .splice import BlockReader, Change, GraphIndex, Layout, blocks, layouts, splice, subject_runs
+from .splice import BlockReader, Change, GraphIndex, Layout, blocks, layouts, splice, subjects_of
 from .validate import compiled_shapes, graph_violations, qc_violations, store_with
 
 if TYPE_CHECKING:
@@ -83,6 +83,12 @@ class Delta:
     owners: dict[str, list[str]] = field(default_factory=dict)
     removed: list[Triple] = field(default_factory=list)
     added: list[Triple] = field(default_factory=list)
+
+    def reached(self) -> tuple[set[NamedNode], set[NamedNode]]:
+        """The subjects whose triples changed, and the other nodes a changed triple points to."""
+        changed = {NamedNode(s) for s in self.triples}
+        pointed = {t.object for t in (*self.removed, *self.added) if isinstance(t.object, NamedNode)}
+        return changed, pointed - changed
 
 
 def build_order(rel: str) -> tuple[int, str]:
@@ -159,8 +165,8 @@ def asserted_delta(index: GraphIndex, exported: BlockReader, changed: Iterable[s
     grouped = {rel: by_subject(c) for rel, c in new.items()}
     delta = Delta()
     for s in touched:
-        owners = set(old_owners(index, s)) - changed
-        owners |= {rel for rel, c in new.items() if s in c.subjects}
+        previous = old_owners(index, s)
+        owners = (set(previous) - changed) | {rel for rel, c in new.items() if s in c.subjects}
         ordered = sorted(owners, key=build_order)
         triples: set[Triple] = set()
         for rel in ordered:
@@ -168,7 +174,7 @@ def asserted_delta(index: GraphIndex, exported: BlockReader, changed: Iterable[s
                 grouped[rel] = by_subject(sharer(rel))
             triples.update(grouped[rel].get(s, ()))
         before = set(exported.triples(s))
-        if triples != before or ordered != old_owners(index, s):
+        if triples != before or ordered != previous:
             delta.triples[s] = triples
             delta.owners[s] = ordered
             delta.removed += before - triples
@@ -180,7 +186,7 @@ def block_changes(triples: Mapping[str, set[Triple]], owners: Mapping[str, list[
                   layouts_: Mapping[str, Layout]) -> dict[str, Change]:
     """Each subject's new blocks in every format (None for a subject with no triple left)."""
     ordered = sorted_triples(t for ts in triples.values() for t in ts)
-    subjects = [s for s, _ in subject_runs(ordered)]
+    subjects = subjects_of(ordered)
     per_format = {suffix: dict(zip(subjects, blocks(suffix, ordered), strict=True)) for suffix in layouts_}
     out: dict[str, Change] = {}
     for s in triples:
@@ -195,10 +201,6 @@ def block_changes(triples: Mapping[str, set[Triple]], owners: Mapping[str, list[
 # --- the neighbourhood that is checked again ----------------------------------------------------------------
 
 
-def _iri_objects(triples: Iterable[Triple]) -> set[NamedNode]:
-    return {t.object for t in triples if isinstance(t.object, NamedNode)}
-
-
 class Neighbourhood:
     """The triples around some nodes (see the module docstring): their own from the changed subjects' new
     triples or the previous export, exactly as written; links and types from the patched store (IRIs only,
@@ -206,7 +208,6 @@ class Neighbourhood:
 
     def __init__(self, store: Store, delta: Delta, exported: BlockReader) -> None:
         self.store, self.delta, self.exported = store, delta, exported
-        self.graph = ASSERTED
         self.triples: set[Triple] = set()
         self.complete: set[NamedNode] = set()
 
@@ -216,8 +217,8 @@ class Neighbourhood:
 
     def incoming(self, node: NamedNode, predicates: Iterable[NamedNode] | None = None) -> list[Triple]:
         if predicates is None:
-            return [q.triple for q in self.store.quads_for_pattern(None, None, node, self.graph)]
-        return [q.triple for p in predicates for q in self.store.quads_for_pattern(None, p, node, self.graph)]
+            return [q.triple for q in self.store.quads_for_pattern(None, None, node, ASSERTED)]
+        return [q.triple for p in predicates for q in self.store.quads_for_pattern(None, p, node, ASSERTED)]
 
     def add(self, node: NamedNode, predicates: Iterable[NamedNode] | None = None) -> None:
         """The node's own triples and its incoming ones (all, or through `predicates`): it is complete."""
@@ -231,7 +232,7 @@ class Neighbourhood:
         mentioned = {t.object for t in self.triples if isinstance(t.object, NamedNode)}
         mentioned |= {t.subject for t in self.triples if isinstance(t.subject, NamedNode)}
         for node in mentioned - self.complete:
-            self.triples.update(q.triple for q in self.store.quads_for_pattern(node, RDF_TYPE, None, self.graph))
+            self.triples.update(q.triple for q in self.store.quads_for_pattern(node, RDF_TYPE, None, ASSERTED))
 
 
 def check_neighbourhood(store: Store, delta: Delta, exported: BlockReader, onto: list[Triple],
@@ -240,8 +241,8 @@ def check_neighbourhood(store: Store, delta: Delta, exported: BlockReader, onto:
     validator = compiled_shapes()
     if validator is None or not validator.block_safe:
         raise CleanBuildNeeded("the shapes look beyond a node's neighbourhood")
-    changed = {NamedNode(s) for s in delta.triples}
-    reached = changed | _iri_objects(delta.removed) | _iri_objects(delta.added)
+    changed, pointed = delta.reached()
+    reached = changed | pointed
     hood = Neighbourhood(store, delta, exported)
     links = sorted({NamedNode(p) for p in validator.inverse} | {CLAIM_SUBJECT}, key=str)
     for node in sorted(reached, key=str):
@@ -294,8 +295,7 @@ def inferred_delta(store: Store, delta: Delta, exported: BlockReader, inferred: 
         for q in plan.backward:
             linking.setdefault(q, []).append(NamedNode(p))
     backwards = sorted({p for ps in (*typing.values(), *linking.values()) for p in ps}, key=str)
-    changed = {NamedNode(s) for s in delta.triples}
-    pointed = (_iri_objects(delta.removed) | _iri_objects(delta.added)) - changed
+    changed, pointed = delta.reached()
     hood = Neighbourhood(store, delta, exported)
     for node in sorted(changed, key=str):
         hood.add(node, backwards)
@@ -317,9 +317,10 @@ def inferred_delta(store: Store, delta: Delta, exported: BlockReader, inferred: 
     entailed = compiled_entailments(list(graph), onto)
     if entailed is None:
         raise CleanBuildNeeded("the data needs owlrl")
+    previous = {n.value: set(inferred.triples(n.value)) for n in changed | pointed}
     new: dict[str, set[Triple]] = {n.value: set() for n in changed}
     for node in pointed:
-        new[node.value] = set(inferred.triples(node.value)) - doubtful.get(node, set())
+        new[node.value] = previous[node.value] - doubtful.get(node, set())
     for t in entailed:
         if t.subject in changed or t.subject in pointed:
             new[t.subject.value].add(t)
@@ -327,7 +328,7 @@ def inferred_delta(store: Store, delta: Delta, exported: BlockReader, inferred: 
     removed: list[Triple] = []
     added: list[Triple] = []
     for s, triples in sorted(new.items()):
-        before = set(inferred.triples(s))
+        before = previous[s]
         if before != triples:
             changes[s] = triples
             removed += before - triples

@@ -454,20 +454,17 @@ def load_dataset(root: Path, read: Reader = read_yaml) -> Dataset:
         if edition is not None:
             ds.editions.append(edition)
             ds.edition_files[edition.id] = path
-    if not errors:
-        from .references import check_references
-
-        errors.extend(check_references(ds))
-    if errors:
-        raise RecordErrors(errors)
-    return ds
+    return _checked(ds, errors)
 
 
 def load_reference(root: Path, read: Reader = read_yaml) -> Dataset:
     """Every record but the editions, checked: what converting and checking one edition needs."""
-    root = Path(root)
     errors: list[RecordError] = []
-    ds = _load_reference(root, errors, read)
+    return _checked(_load_reference(Path(root), errors, read), errors)
+
+
+def _checked(ds: Dataset, errors: list[RecordError]) -> Dataset:
+    """`ds` once its cross-references are checked too; RecordErrors listing every problem found."""
     if not errors:
         from .references import check_references
 

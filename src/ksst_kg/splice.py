@@ -16,6 +16,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, groupby, pairwise
+from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -43,9 +44,9 @@ def layouts() -> dict[str, Layout]:
             "jsonld": Layout("jsonld", head, sep, foot)}
 
 
-def subject_runs(triples: Sequence[Triple]) -> list[tuple[str, list[Triple]]]:
-    """(subject IRI, its triples) for sorted triples, in order."""
-    return [(s.value, list(ts)) for s, ts in groupby(triples, key=lambda t: t.subject)]
+def subjects_of(triples: Sequence[Triple]) -> list[str]:
+    """The distinct subject IRIs of sorted triples, in order: the blocks of every export."""
+    return [s.value for s, _ in groupby(triples, key=attrgetter("subject"))]
 
 
 def blocks(suffix: str, triples: Sequence[Triple]) -> list[bytes]:
@@ -56,7 +57,7 @@ def blocks(suffix: str, triples: Sequence[Triple]) -> list[bytes]:
         return jsonld_node_blocks(list(triples))
     if suffix == "nt":
         lines = serialize(list(triples), format=RdfFormat.N_TRIPLES).splitlines(keepends=True)
-        sizes = [len(ts) for _, ts in subject_runs(triples)]
+        sizes = [sum(1 for _ in ts) for _, ts in groupby(triples, key=attrgetter("subject"))]
         bounds = [0, *accumulate(sizes)]
         return [b"".join(lines[a:b]) for a, b in pairwise(bounds)]
     body = serialize(list(triples), format=RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES, base_iri=KG)
@@ -74,7 +75,8 @@ def blocks(suffix: str, triples: Sequence[Triple]) -> list[bytes]:
 def block_lengths(suffix: str, data: bytes, subjects: Sequence[str], layout: Layout) -> array:
     """The length of each subject's block in `data`, a whole export of those subjects, found by scanning:
     an N-Triples block starts at the line that starts with its subject; Turtle blocks end at a blank line
-    (literals are written with their line breaks escaped); JSON-LD lengths come from `jsonld_index`."""
+    (literals are written with their line breaks escaped). Not for JSON-LD: the build knows the length of
+    each node object it writes."""
     out = array("Q")
     pos = len(layout.header)
     if suffix == "nt":
