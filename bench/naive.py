@@ -125,8 +125,11 @@ def step_owlrl(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def saved_queries(names: list[str] | None = None) -> list[tuple[str, str, dict[str, str]]]:
-    """(name, text, parameter values) of every saved query that can run with its defaults."""
-    from ksst_kg.query import load_queries
+    """(name, text, parameter values) of every saved query that can run with its defaults.
+
+    The text has the values written in, as `ksst query` and grlc send it: both pipelines run the same query.
+    """
+    from ksst_kg.query import inline_terms, load_queries
 
     out = []
     for name, q in load_queries().items():
@@ -135,7 +138,7 @@ def saved_queries(names: list[str] | None = None) -> list[tuple[str, str, dict[s
         values = {p.name: p.default for p in q.params if p.default is not None}
         if any(p.required and p.name not in values for p in q.params):
             continue
-        out.append((name, q.text, values))
+        out.append((name, inline_terms(q.text, q.bindings(values)), values))
     return out
 
 
@@ -162,21 +165,14 @@ def time_limit(seconds: float | None) -> Iterator[None]:
 
 
 def step_query(args: argparse.Namespace) -> dict[str, Any]:
-    from ksst_kg.query import load_query
-
     graph, parse_s = timed_parse([args.build / "ksst.nt", args.build / "inferred.nt"], "nt")
     _, onto_s = timed_parse(resource_files("ontology"), graph=graph)
     timings: dict[str, Any] = {}
-    for name, text, values in saved_queries(args.name):
-        bindings = {}
-        if values:
-            query = load_query(name)
-            bindings = {rdflib.Variable(str(var).lstrip("?$")): rdflib.util.from_n3(str(term))
-                        for var, term in query.bindings(values).items()}
+    for name, text, _ in saved_queries(args.name):
         t0 = time.perf_counter()
         try:
             with time_limit(args.query_timeout):
-                rows = list(graph.query(text, initBindings=bindings))
+                rows = list(graph.query(text))
             timings[name] = {"s": time.perf_counter() - t0, "rows": len(rows)}
         except QueryTimeout:
             timings[name] = {"s": time.perf_counter() - t0, "timed_out": True}

@@ -5,10 +5,11 @@ defaults, and our own `params`: a description per parameter), then the query. A 
 required parameter `name`, `?__name` an optional one (grlc/BASIL convention); a suffix after the name gives
 the RDF term it is bound as: `?_page_integer`, `?_org_iri`, `?_title_en` (language), `?_day_xsd_date`.
 
-Parameters are bound as RDF terms, never spliced into the query text: on the embedded store through
-pyoxigraph's `substitutions` (which requires the parameter variable to be projected; the runner hides such
-columns again), for a remote endpoint through a `VALUES` block added at the start of the WHERE group
-(`bind_values`). A value containing quotes, braces or SPARQL keywords stays one literal.
+A parameter is bound as an RDF term written in place of its variable, as grlc does (`inline_terms`), on the
+embedded store and on a remote endpoint alike. The term is written by pyoxigraph in N-Triples form, one token,
+so a value containing quotes, braces or SPARQL keywords stays one literal. Written into the text, the value
+can be used inside sub-queries, and the store's optimizer sees it: a FILTER on it is applied to the few
+editions or countries it selects before anything is joined to them, instead of after every edition's rows.
 
 Only pyoxigraph and the standard library are imported here (plus PyYAML to read headers), so that
 `ksst query` starts quickly.
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Triple, Variable
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Triple
 
 from .errors import KsstError
 from .namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, XSD, sparql_prologue
@@ -248,52 +249,51 @@ def load_query(name: str, folder: Path | None = None) -> SavedQuery:
 # --- binding parameters -----------------------------------------------------------------------------------
 
 
-def where_group_start(query: str) -> int:
-    """Offset just after the `{` that opens the outermost WHERE group of a query.
-
-    That is the first top-level `{` after the keyword WHERE or, in a query that leaves the keyword out
-    (`SELECT ?x { ... }`, `ASK { ... }`), the first top-level `{`. Comments, strings and IRIs are skipped.
-    """
-    code = _strip_code(query)
-    depth_paren = depth_brace = 0
-    where_seen = False
-    first_brace = None
-    for m in re.finditer(r"[{}()]|(?<![?$:\w])WHERE\b", code, flags=re.IGNORECASE):
-        tok = m.group(0)
-        if tok == "(":
-            depth_paren += 1
-        elif tok == ")":
-            depth_paren -= 1
-        elif tok == "}":
-            depth_brace -= 1
-        elif tok == "{":
-            if depth_brace == 0 and depth_paren == 0:
-                if where_seen:
-                    return m.end()
-                if first_brace is None:
-                    first_brace = m.end()
-            depth_brace += 1
-        elif depth_brace == 0 and depth_paren == 0:
-            where_seen = True
-    if first_brace is None:
-        raise QueryError("the query has no WHERE group to bind parameters in")
-    return first_brace
+_NAME_CHAR = r"[\w\u00B7\u0300-\u036F\u203F-\u2040]"
+_CLAUSE_RE = re.compile(r"(?<![?$:\w])(?:(?P<select>SELECT)|(?P<group>GROUP\s+BY)|(?P<end>WHERE|FROM|HAVING|ORDER|LIMIT"
+                        r"|OFFSET|VALUES))\b|(?P<brace>[{}])|(?P<paren>[()])", re.IGNORECASE)
 
 
-def bind_values(query: str, bindings: Mapping[str, Term]) -> str:
-    """The query with `VALUES (?var ...) { (term ...) }` first in its WHERE group.
+def inline_terms(query: str, bindings: Mapping[str, Term]) -> str:
+    """The query with each bound parameter variable (`?_name` or `$_name`) replaced by its term.
 
-    Terms are written as N-Triples (pyoxigraph escapes them), so a value can never change the query.
+    Only variables in the query's syntax are replaced, never text inside strings, IRIs or comments. Where only
+    a variable may stand, the term keeps the variable's name: a projected `?_name` becomes `(term AS ?_name)`
+    (the runners hide that column) and `GROUP BY ?_name` groups by `(term)`. A variable that no binding names
+    stays a variable (an optional parameter left out is unbound).
     """
     if not bindings:
         return query
-    at = where_group_start(query)
-    names = list(bindings)
-    if len(names) == 1:
-        block = f" VALUES ?{names[0]} {{ {bindings[names[0]]} }}"
-    else:
-        block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(str(bindings[n]) for n in names)}) }}"
-    return query[:at] + block + query[at:]
+    code = _strip_code(query)
+    names = "|".join(re.escape(n) for n in sorted(bindings, key=len, reverse=True))
+    variable = re.compile(rf"(?<!{_NAME_CHAR})[?$](?P<var>{names})(?!{_NAME_CHAR})")
+    out, at, clause, depth = [], 0, None, 0
+    for m in re.finditer(f"{variable.pattern}|{_CLAUSE_RE.pattern}", code, flags=re.IGNORECASE):
+        if m.group("select") or m.group("group"):
+            clause, depth = ("select" if m.group("select") else "group"), 0
+        elif m.group("paren"):
+            depth += 1 if m.group("paren") == "(" else -1
+        elif (m.group("end") or m.group("brace")) and depth == 0:
+            clause = None
+        elif m.group("var"):
+            term = str(bindings[m.group("var")])
+            if depth == 0 and clause == "select":
+                term = f"({term} AS ?{m.group('var')})"
+            elif depth == 0 and clause == "group":
+                term = f"({term})"
+            out.append(query[at:m.start()] + term)
+            at = m.end()
+    out.append(query[at:])
+    return "".join(out)
+
+
+def _hide(result: Result, bindings: Mapping[str, Term] | None) -> Result:
+    """The result without the columns of parameters a query projects (their value is the one given)."""
+    hidden = set(bindings or ())
+    if hidden & set(result.variables):
+        result.variables = [v for v in result.variables if v not in hidden]
+        result.rows = [{k: v for k, v in row.items() if k not in hidden} for row in result.rows]
+    return result
 
 
 # --- running ----------------------------------------------------------------------------------------------
@@ -382,40 +382,54 @@ def in_user_lines(message: str, offset: int) -> str:
     return re.sub(r"(error at |\bline )(\d+)", shift, message)
 
 
+def evaluate(store: Store, query: str, bindings: Mapping[str, Term] | None = None,
+             graphs: Sequence[str] = DEFAULT_GRAPHS) -> object:
+    """pyoxigraph's answer to the query, parameters written in, over the union of `graphs`.
+
+    When `graphs` are all the store's graphs (the default of a build), the store is asked for the union of
+    its named graphs, which it reads from one index: a lookup costs one seek instead of one per graph.
+    """
+    text = inline_terms(query, bindings or {})
+    if set(graphs) == {g.value for g in store.named_graphs()}:
+        return store.query(text, use_default_graph_as_union=True)
+    return store.query(text, default_graph=[NamedNode(g) for g in graphs])
+
+
 def run_embedded(store: Store, query: str, bindings: Mapping[str, Term] | None = None,
                  graphs: Sequence[str] = DEFAULT_GRAPHS) -> Result:
-    """Run on a pyoxigraph store over the union of `graphs`, parameters bound by substitution."""
-    bindings = dict(bindings or {})
+    """Run on a pyoxigraph store over the union of `graphs`; a syntax error names the user's line."""
     try:
-        answer = store.query(query, default_graph=[NamedNode(g) for g in graphs],
-                             substitutions={Variable(k): v for k, v in bindings.items()} or None)
+        return _hide(_result(evaluate(store, query, bindings, graphs)), bindings)
     except SyntaxError as exc:
-        raise QueryError(syntax_message(str(exc), query)) from exc
-    except RuntimeError as exc:
-        if "SELECT projection" in str(exc):
-            raise QueryError(f"a parameter variable is not projected by the query ({exc}); add it to SELECT") \
-                from exc
+        raise QueryError(_syntax_error(str(exc), query, bindings)) from exc
+    except (RuntimeError, OSError) as exc:
         raise QueryError(str(exc)) from exc
-    result = _result(answer)
-    hidden = set(bindings)
-    if hidden:
-        result.variables = [v for v in result.variables if v not in hidden]
-        result.rows = [{k: v for k, v in row.items() if k not in hidden} for row in result.rows]
-    return result
+
+
+def _syntax_error(error: str, query: str, bindings: Mapping[str, Term] | None) -> str:
+    """The message of a syntax error: the user's own (at the user's line), or a parameter out of place."""
+    if bindings:
+        try:
+            Store().query(query)  # the text as the user wrote it, on an empty store
+        except SyntaxError as exc:
+            return syntax_message(str(exc), query)
+        names = ", ".join("?" + n for n in bindings)
+        return (f"parameter variable {names} stands where a value cannot ({error}): use it where a term may "
+                "stand or in SELECT and GROUP BY, not in VALUES nor as the target of BIND ... AS")
+    return syntax_message(error, query)
 
 
 def run_remote(endpoint: str, query: str, bindings: Mapping[str, Term] | None = None,
                graphs: Sequence[str] = DEFAULT_GRAPHS, *, user: str | None = None, password: str | None = None,
                timeout: float = 30.0, auth: str = "auto") -> Result:
-    """Run on a SPARQL 1.1 endpoint (through `ksst_kg.remote`), parameters bound by a VALUES block."""
+    """Run on a SPARQL 1.1 endpoint (through `ksst_kg.remote`), parameters written in as terms."""
     try:
         from . import remote
     except ModuleNotFoundError as exc:
         if exc.name not in ("ksst_kg.remote",):
             raise
         raise QueryError("remote queries are not available in this installation (no ksst_kg.remote)") from exc
-    bindings = dict(bindings or {})
-    text = bind_values(query, bindings)
+    text = inline_terms(query, bindings or {})
     form = query_form(query)
     if form in ("CONSTRUCT", "DESCRIBE"):
         return triples_result(remote.construct(endpoint, text, default_graphs=list(graphs), user=user,
@@ -424,9 +438,7 @@ def run_remote(endpoint: str, query: str, bindings: Mapping[str, Term] | None = 
                                     timeout=timeout, auth=auth)
     if form == "ASK" and rows and variables == ["ask"]:
         return ask_result(rows[0]["ask"] == Literal(True))
-    hidden = set(bindings)
-    return Result([v for v in variables if v not in hidden],
-                  [{k: v for k, v in row.items() if k not in hidden} for row in rows])
+    return _hide(Result(variables, rows), bindings)
 
 
 # --- output -----------------------------------------------------------------------------------------------
