@@ -240,7 +240,7 @@ def direct_queries(build: Path, repeat: int, names: list[str] | None = None) -> 
 
     Run as `ksst query` runs it (`ksst_kg.query.evaluate`), without the start-up and the printing.
     """
-    from pyoxigraph import Store
+    from pyoxigraph import QuerySolutions, Store
 
     from ksst_kg.query import evaluate
 
@@ -252,7 +252,8 @@ def direct_queries(build: Path, repeat: int, names: list[str] | None = None) -> 
         times, rows = [], 0
         for _ in range(repeat):
             t0 = time.perf_counter()
-            rows = sum(1 for _ in evaluate(store, text, None, graphs))  # type: ignore[attr-defined]
+            answer = evaluate(store, text, None, graphs)
+            rows = sum(1 for _ in answer) if isinstance(answer, QuerySolutions) else 1
             times.append(time.perf_counter() - t0)
             if times[0] > 10:
                 break

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Store, Triple
 
 from .errors import KsstError
 from .namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, XSD, sparql_prologue
@@ -383,7 +383,7 @@ def in_user_lines(message: str, offset: int) -> str:
 
 
 def evaluate(store: Store, query: str, bindings: Mapping[str, Term] | None = None,
-             graphs: Sequence[str] = DEFAULT_GRAPHS) -> object:
+             graphs: Sequence[str] = DEFAULT_GRAPHS) -> QuerySolutions | QueryBoolean | QueryTriples:
     """pyoxigraph's answer to the query, parameters written in, over the union of `graphs`.
 
     When `graphs` are all the store's graphs (the default of a build), the store is asked for the union of
