@@ -25,7 +25,6 @@ from .errors import ValidationFailed
 from .export import (
     atomic_write,
     default_mode,
-    jsonld_layout,
     jsonld_node_blocks,
     sorted_triples,
     turtle_bytes,
@@ -110,12 +109,13 @@ def named_countries(ds: Dataset, ed: Edition) -> list[str]:
     return sorted({c for cl in ed.country_lists for c in (ds.resolve_country(x) for x in cl.countries) if c})
 
 
-def counts(ds: Dataset) -> dict[str, int]:
-    """Figures for the summary: editions, countries named, institutions, people, sources."""
-    named = {c for ed in ds.editions for c in named_countries(ds, ed)}
+def counts(ds: Dataset, named: Mapping[str, list[str]]) -> dict[str, int]:
+    """Figures for the summary: editions, countries named, institutions, people, sources.
+
+    `named`: per edition file, the countries it names (`named_countries`), which a rebuild keeps in its cache."""
     return {
-        "editions": len(ds.editions),
-        "countries": len(named),
+        "editions": len(named),
+        "countries": len({c for countries in named.values() for c in countries}),
         "institutions": sum(1 for o in ds.organisations if o.type != "NewsOutlet"),
         "people": len(ds.people),
         "sources": len(ds.sources),
@@ -225,7 +225,10 @@ def clean_build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_
     asserted = sorted_triples(t for chunk in chunks for t in chunk.triples)
     del chunks  # the sorted list holds every triple; the chunks' sets would double the memory
     onto = ontology_triples()
-    result = BuildResult(out_dir=out_dir, **counts(ds))
+    editions = {Path(p).relative_to(data_dir).as_posix(): ident for ident, p in ds.edition_files.items()}
+    named = {rel: named_countries(ds, ed) for ed in ds.editions
+             for rel in [Path(ds.edition_files[ed.id]).relative_to(data_dir).as_posix()]}
+    result = BuildResult(out_dir=out_dir, **counts(ds, named))
     result.asserted_triples = len(asserted)
     clock.lap("convert")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -261,9 +264,6 @@ def clean_build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_
             if qc.result():
                 _fail(result, qc.result())
             clock.lap("qc")
-        editions = {Path(p).relative_to(data_dir).as_posix(): ident for ident, p in ds.edition_files.items()}
-        named = {rel: named_countries(ds, ed) for ed in ds.editions
-                 for rel in [Path(ds.edition_files[ed.id]).relative_to(data_dir).as_posix()]}
         finish(tmp, out_dir, result, State(stamp, sums, editions, named), index, yamls)
         clock.lap("store")
     except BaseException:
@@ -294,8 +294,7 @@ def _write_exports(tmp: Path, stem: str, triples: list[Triple], owners: Mapping[
     ttl = turtle_bytes(triples)
     atomic_write(tmp / f"{stem}.ttl", ttl)
     nodes = jsonld_node_blocks(triples)
-    head, sep, foot = jsonld_layout()
-    atomic_write(tmp / f"{stem}.jsonld", head + sep.join(nodes) + foot)
+    atomic_write(tmp / f"{stem}.jsonld", lay["jsonld"].header + lay["jsonld"].sep.join(nodes) + lay["jsonld"].footer)
     subjects = subjects_of(triples)
     lengths = {"ttl": block_lengths("ttl", ttl, subjects, lay["ttl"]), "jsonld": array("Q", map(len, nodes))}
     del ttl

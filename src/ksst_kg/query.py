@@ -250,8 +250,8 @@ def load_query(name: str, folder: Path | None = None) -> SavedQuery:
 
 
 _NAME_CHAR = r"[\w\u00B7\u0300-\u036F\u203F-\u2040]"
-_CLAUSE_RE = re.compile(r"(?<![?$:\w])(?:(?P<select>SELECT)|(?P<group>GROUP\s+BY)|(?P<end>WHERE|FROM|HAVING|ORDER|LIMIT"
-                        r"|OFFSET|VALUES))\b|(?P<brace>[{}])|(?P<paren>[()])", re.IGNORECASE)
+_CLAUSE = (r"(?<![?$:\w])(?:(?P<select>SELECT)|(?P<group>GROUP\s+BY)|(?P<end>WHERE|FROM|HAVING|ORDER|LIMIT|OFFSET"
+           r"|VALUES))\b|(?P<brace>[{}])|(?P<paren>[()])")
 
 
 def inline_terms(query: str, bindings: Mapping[str, Term]) -> str:
@@ -266,9 +266,9 @@ def inline_terms(query: str, bindings: Mapping[str, Term]) -> str:
         return query
     code = _strip_code(query)
     names = "|".join(re.escape(n) for n in sorted(bindings, key=len, reverse=True))
-    variable = re.compile(rf"(?<!{_NAME_CHAR})[?$](?P<var>{names})(?!{_NAME_CHAR})")
+    variable = rf"(?<!{_NAME_CHAR})[?$](?P<var>{names})(?!{_NAME_CHAR})"
     out, at, clause, depth = [], 0, None, 0
-    for m in re.finditer(f"{variable.pattern}|{_CLAUSE_RE.pattern}", code, flags=re.IGNORECASE):
+    for m in re.finditer(f"{variable}|{_CLAUSE}", code, flags=re.IGNORECASE):
         if m.group("select") or m.group("group"):
             clause, depth = ("select" if m.group("select") else "group"), 0
         elif m.group("paren"):

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 RDF_TYPE = NamedNode(RDF + "type")
 CLAIM_SUBJECT = NamedNode(KSST + "claimSubject")
 ASSERTED, INFERRED = NamedNode(GRAPH_ASSERTED), NamedNode(GRAPH_INFERRED)
+EXPORTS = {"asserted": "ksst", "inferred": "inferred"}  # the indexed graphs and the stem of their export files
 
 
 class CleanBuildNeeded(Exception):
@@ -114,7 +115,8 @@ def check_new_editions(ds: Dataset, data_dir: Path, state: State, new: Mapping[s
                        changed: Iterable[str], yamls: YamlCache) -> None:
     """The checks a clean build makes of the changed editions; on any problem, the clean build's own load
     raises every error exactly as it would have (a failing build need not be fast)."""
-    unchanged = [ident for rel, ident in state.editions.items() if rel not in set(changed)]
+    changed = set(changed)
+    unchanged = [ident for rel, ident in state.editions.items() if rel not in changed]
     ids = unchanged + [ed.id for ed in new.values()]
     problems = len(ids) != len(set(ids))
     for rel, ed in new.items():
@@ -345,10 +347,10 @@ def patch(store: Store, graph: NamedNode, removed: Iterable[Triple], added: Iter
 def read_indexes(out_dir: Path, lay: Mapping[str, Layout]) -> dict[str, GraphIndex]:
     """The cached block indexes, checked against the exports and the store they describe."""
     try:
-        index = {name: read_index(out_dir / CACHE, name) for name in ("asserted", "inferred")}
+        index = {name: read_index(out_dir / CACHE, name) for name in EXPORTS}
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
         raise CleanBuildNeeded("unreadable index") from exc
-    for name, stem in (("asserted", "ksst"), ("inferred", "inferred")):
+    for name, stem in EXPORTS.items():
         for suffix, size in index[name].sizes(lay).items():
             path = out_dir / f"{stem}.{suffix}"
             if not path.is_file() or path.stat().st_size != size:
@@ -372,7 +374,7 @@ def update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult | None:
 
 
 def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
-    from .build import BuildResult, Stopwatch, copy_resources, finish, named_countries, write_summary
+    from .build import BuildResult, Stopwatch, copy_resources, counts, finish, named_countries, write_summary
 
     clock = Stopwatch()
     cache_dir = out_dir / CACHE
@@ -411,8 +413,7 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
         tmp.chmod(default_mode(directory=True))
         Store.read_only(str(out_dir / "store")).backup(str(tmp / "store"))
         store = Store(str(tmp / "store"))
-        exported = {name: BlockReader(index[name], out_dir / f"{stem}.nt")
-                    for name, stem in (("asserted", "ksst"), ("inferred", "inferred"))}
+        exported = {name: BlockReader(index[name], out_dir / f"{stem}.nt") for name, stem in EXPORTS.items()}
         delta = asserted_delta(index["asserted"], exported["asserted"], changed, new_chunks, sharer)
         if any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)
                for t in (*delta.removed, *delta.added)):
@@ -425,7 +426,11 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
             owners = delta.owners.get(subject) or old_owners(index["asserted"], subject)
             return str(data_dir / owners[0]) if owners else ""
 
-        result = BuildResult(out_dir=out_dir, **summary_counts(ds, state, new, changed))
+        editions = {rel: ident for rel, ident in state.editions.items() if rel not in changed}
+        editions.update({rel: ed.id for rel, ed in new.items()})
+        countries = {rel: c for rel, c in state.countries.items() if rel not in changed}
+        countries.update({rel: named_countries(ds, ed) for rel, ed in new.items()})
+        result = BuildResult(out_dir=out_dir, **counts(ds, countries))
         violations = check_neighbourhood(store, delta, exported["asserted"], onto, origin) if delta.triples else []
         clock.lap("shacl")
         if violations:
@@ -440,8 +445,8 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
         clock.lap("infer")
         result.asserted_triples = state.asserted_triples - len(delta.removed) + len(delta.added)
         new_index = {}
-        for name, stem, changes, owners in (
-                ("asserted", "ksst", delta.triples, delta.owners), ("inferred", "inferred", inferred_changes, None)):
+        for (name, stem), changes, owners in zip(EXPORTS.items(), (delta.triples, inferred_changes),
+                                                  (delta.owners, None), strict=True):
             new_index[name] = splice(index[name], block_changes(changes, owners, lay),
                                      {k: out_dir / f"{stem}.{k}" for k in lay}, {k: tmp / f"{stem}.{k}" for k in lay},
                                      lay)
@@ -450,10 +455,6 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
         clock.lap("export")
         store.flush()
         del store
-        editions = {rel: ident for rel, ident in state.editions.items() if rel not in changed}
-        editions.update({rel: ed.id for rel, ed in new.items()})
-        countries = {rel: c for rel, c in state.countries.items() if rel not in changed}
-        countries.update({rel: named_countries(ds, ed) for rel, ed in new.items()})
         finish(tmp, out_dir, result, State(state.fingerprint, sums, editions, countries), new_index, yamls)
         clock.lap("store")
     except BaseException:
@@ -463,15 +464,3 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
     result.rebuilt = changed
     return result
 
-
-def summary_counts(ds: Dataset, state: State, new: Mapping[str, Edition], changed: Iterable[str]) -> dict[str, int]:
-    """The summary's figures from the reference records and the cached figures of the unchanged editions."""
-    from .build import named_countries
-
-    changed = set(changed)
-    named = {c for rel, cs in state.countries.items() if rel not in changed for c in cs}
-    named |= {c for ed in new.values() for c in named_countries(ds, ed)}
-    editions = sum(1 for rel in state.editions if rel not in changed) + len(new)
-    return {"editions": editions, "countries": len(named),
-            "institutions": sum(1 for o in ds.organisations if o.type != "NewsOutlet"),
-            "people": len(ds.people), "sources": len(ds.sources)}
