@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def resource_files(folder: str, pattern: str = "*.ttl") -> list[Path]:
     try:
-        from ksst_kg.resources import resource_dir
+        from ksst_kg.core.resources import resource_dir
 
         base = resource_dir(folder)
     except Exception:  # an installed package without the checkout

@@ -163,7 +163,7 @@ def _rss_mb() -> tuple[float, float]:
 def replay_stages(data: Path, out: Path) -> None:
     """What `ksst build` does, one stage at a time (with the cyclic GC paused, as in the build), printing a
     JSON line per stage as it ends."""
-    from ksst_kg.gcpause import paused_gc
+    from ksst_kg.core.gcpause import paused_gc
 
     with paused_gc():
         _replay_stages(data, out)
@@ -181,30 +181,32 @@ def _replay_stages(data: Path, out: Path) -> None:
     t = time.perf_counter()
     from pyoxigraph import RdfFormat
 
-    from ksst_kg import build as b
-    from ksst_kg.export import jsonld_bytes, ntriples_bytes, sorted_triples, turtle_bytes, write_ntriples
+    from ksst_kg.convert import convert
+    from ksst_kg.core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY
+    from ksst_kg.core.resources import ontology_files, ontology_triples
+    from ksst_kg.export import StoreWriter, jsonld_bytes, ntriples_bytes, sorted_triples, turtle_bytes, write_ntriples
     from ksst_kg.infer import entailed
+    from ksst_kg.pipeline.outputs import origins_of
     from ksst_kg.records import load_dataset
-    from ksst_kg.store import StoreWriter
     from ksst_kg.validate import graph_violations, qc_violations
 
     t = report("import", t)
     ds = load_dataset(data)
     t = report("load records (YAML + pydantic + references)", t, editions=len(ds.editions))
-    chunks = b.convert(ds)
-    origins = b.origins_of(chunks)
+    chunks = convert(ds)
+    origins = origins_of(chunks)
     t = report("convert (records to triples)", t)
     asserted = sorted_triples(x for chunk in chunks for x in chunk.triples)
-    onto = b.ontology_triples()
+    onto = ontology_triples()
     t = report("sort triples + read ontology", t, triples=len(asserted))
     del chunks
     violations = graph_violations(asserted, onto, origins, in_subject_order=True)
     t = report("SHACL (compiled shapes)", t, violations=len(violations))
     with StoreWriter(out / "store") as store:  # the build overlaps this with SHACL; here it is timed alone
         write_ntriples(asserted, out / "ksst.nt")
-        store.load(b.GRAPH_ASSERTED, out / "ksst.nt")
-        for path in b.ontology_files():
-            store.load(b.GRAPH_ONTOLOGY, path, RdfFormat.TURTLE)
+        store.load(GRAPH_ASSERTED, out / "ksst.nt")
+        for path in ontology_files():
+            store.load(GRAPH_ONTOLOGY, path, RdfFormat.TURTLE)
         store.ready()
         t = report("embedded store (asserted + ontology, N-Triples bulk load)", t)
         qc = qc_violations(store.ready(), origins)
@@ -212,7 +214,7 @@ def _replay_stages(data: Path, out: Path) -> None:
         inferred = sorted_triples(entailed(asserted, onto))
         t = report("inference", t, triples=len(inferred))
         write_ntriples(inferred, out / "inferred.nt")
-        store.load(b.GRAPH_INFERRED, out / "inferred.nt")
+        store.load(GRAPH_INFERRED, out / "inferred.nt")
         store.finish()
     t = report("store: inferred graph, flush, optimise", t)
     for name, writer in (("Turtle", turtle_bytes), ("N-Triples", ntriples_bytes), ("JSON-LD", jsonld_bytes)):

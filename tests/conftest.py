@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode, Store
 
-from ksst_kg.build import BuildResult, build
-from ksst_kg.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, sparql_prologue
+from ksst_kg import BuildResult, build
+from ksst_kg.core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, sparql_prologue
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

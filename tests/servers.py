@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
-from ksst_kg.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, KG, KSST, RDF, RDFS, XSD
+from ksst_kg.core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, KG, KSST, RDF, RDFS, XSD
 from ksst_kg.serve import oxigraph_binary
 
 HOST = "127.0.0.1"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ksst_kg.build import BuildResult
+from ksst_kg import BuildResult
 
 
 def replace_in(path: Path, old: str, new: str) -> None:

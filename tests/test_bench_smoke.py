@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bench.generate import generate, parse_size
-from ksst_kg.build import build
+from ksst_kg import build
 from ksst_kg.records import load_dataset
 
 from .conftest import ROOT

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, parse
 
-from ksst_kg.build import BuildResult, build
+from ksst_kg import BuildResult, build
 
 from .conftest import DATA, ROOT
 

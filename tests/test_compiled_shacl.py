@@ -16,12 +16,13 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
 from bench.generate import generate
 from ksst_kg import validate
-from ksst_kg.build import ontology_triples
 from ksst_kg.convert import convert
-from ksst_kg.export import RDF_TYPE, sorted_triples
+from ksst_kg.core.rdf import rdflib_term
+from ksst_kg.core.resources import ontology_triples
+from ksst_kg.export.serialise import RDF_TYPE, sorted_triples
 from ksst_kg.records import load_dataset
-from ksst_kg.shacl import Unsupported, compile_shapes, rdflib_term, subject_blocks
 from ksst_kg.validate import graph_violations, shacl_violations, shapes_graph, validate_files
+from ksst_kg.validate.shacl import Unsupported, compile_shapes, subject_blocks
 
 CASES_DIR = Path(__file__).resolve().parent / "shapes" / "cases"
 CASES = sorted(CASES_DIR.glob("*.ttl"))

@@ -10,8 +10,7 @@ import pytest
 import rdflib
 from pyoxigraph import Literal, NamedNode, Store, Triple
 
-from ksst_kg.infer import entailed, noise_reason, owlrl_entailments
-from ksst_kg.namespaces import (
+from ksst_kg.core.namespaces import (
     DCTERMS,
     GRAPH_ASSERTED,
     GRAPH_INFERRED,
@@ -25,6 +24,7 @@ from ksst_kg.namespaces import (
     SCHEMA,
     XSD,
 )
+from ksst_kg.infer import entailed, noise_reason, owlrl_entailments
 
 from .conftest import select
 
@@ -75,11 +75,11 @@ def ox(graph: rdflib.Graph) -> list[Triple]:
 
 
 def test_compiled_rules_give_exactly_owlrls_entailments_on_the_real_data() -> None:
-    from ksst_kg.build import ontology_triples
     from ksst_kg.convert import convert
+    from ksst_kg.core.rdf import to_rdflib
+    from ksst_kg.core.resources import ontology_triples
     from ksst_kg.infer import compiled_entailments
     from ksst_kg.records import load_dataset
-    from ksst_kg.validate import to_rdflib
 
     from .conftest import DATA
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ksst_kg import remote
+from ksst_kg import KsstError, remote
 from ksst_kg.cli import main
-from ksst_kg.errors import KsstError
-from ksst_kg.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY
-from ksst_kg.remote import Client, endpoints_for, local_graphs
+from ksst_kg.cli.progress import Progress
+from ksst_kg.core import errors
+from ksst_kg.core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY
+from ksst_kg.remote import Client, endpoints_for, loader, local_graphs
 
 from .servers import (  # noqa: F401
     HOST,
@@ -112,11 +113,11 @@ def test_a_failed_update_load_leaves_the_old_graphs(oxigraph: Oxigraph, tiny_bui
     def failing_update(self: Client, update: str) -> None:
         calls.append(update)
         if len(calls) == 3:
-            raise remote.StoreError("injected failure")
+            raise errors.StoreError("injected failure")
         real_update(self, update)
 
     monkeypatch.setattr(Client, "update", failing_update)
-    with pytest.raises(remote.StoreError, match="injected"):
+    with pytest.raises(errors.StoreError, match="injected"):
         remote.load(tiny_build, Client(endpoints_for(oxigraph.query, use_gsp=False)), batch_size=3)
     assert calls[-1].startswith("DROP SILENT GRAPH <urn:x-ksst-load:")
     monkeypatch.undo()
@@ -129,7 +130,7 @@ def test_counts_that_differ_fail_the_load(oxigraph: Oxigraph, tiny_build: Path, 
     # the graphs go to one server, the counting asks another: the store seems to have lost them
     with running_oxigraph(tmp_path / "other") as other:
         result = ksst_load("--endpoint", other.query, "--store-endpoint", oxigraph.store, "--out", str(tiny_build))
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # a store failed
     assert "DIFFERS" in result.stdout
     assert "does not hold the same number of triples" in result.stderr
 
@@ -178,12 +179,12 @@ def test_credentials_reach_every_request(tiny_build: Path) -> None:  # noqa: F81
         client = Client(endpoints_for(server.url, store=server.url + "-graph-crud-auth"),
                         credentials=remote.credentials_for("dba", "s3cret", "digest"), timeout=5)
         client.probe()
-        remote._load_gsp(client, local_graphs(tiny_build), remote.target_graphs(), remote.Progress(enabled=False))
-        remote._load_update(client, local_graphs(tiny_build), remote.target_graphs(),
-                            remote.Progress(enabled=False), 100)
+        loader._load_gsp(client, local_graphs(tiny_build), remote.target_graphs(), remote.NoProgress())
+        loader._load_update(client, local_graphs(tiny_build), remote.target_graphs(),
+                            remote.NoProgress(), 100)
         assert server.accepted == 1 + 3 + 3 + 1  # probe, 3 PUTs, 3 INSERT DATA, the MOVEs
         # each PUT was sent twice (without, then with the digest answer): the body arrived whole
-        assert server.bodies[1:4] == [remote.ntriples(t) for t in local_graphs(tiny_build).values()]
+        assert server.bodies[1:4] == [loader.ntriples(t) for t in local_graphs(tiny_build).values()]
 
 
 @pytest.mark.parametrize(("scheme", "extra"), [
@@ -238,7 +239,7 @@ def test_progress_shows_only_on_a_terminal_after_a_moment() -> None:
         return now[0]
 
     stream = Tty()
-    progress = remote.Progress(stream, delay=0.7, clock=clock)
+    progress = Progress(stream, delay=0.7, clock=clock)
     progress.start(10)
     progress.stage("PUT asserted graph")
     progress.advance(2)
@@ -248,14 +249,14 @@ def test_progress_shows_only_on_a_terminal_after_a_moment() -> None:
     progress.close()
     assert "5/10 triples (50%) 3 s  PUT asserted graph" in stream.getvalue() and stream.getvalue().endswith("\n")
     quiet = io.StringIO()                      # not a terminal: nothing, however long it takes
-    progress = remote.Progress(quiet, delay=0.0, clock=clock)
+    progress = Progress(quiet, delay=0.0, clock=clock)
     progress.start(10)
     now[0] += 60
     progress.advance(10)
     progress.close()
     assert quiet.getvalue() == ""
     fast = Tty()
-    progress = remote.Progress(fast, delay=0.7, clock=clock)
+    progress = Progress(fast, delay=0.7, clock=clock)
     progress.start(10)
     progress.advance(10)
     progress.close()
@@ -263,7 +264,8 @@ def test_progress_shows_only_on_a_terminal_after_a_moment() -> None:
 
 
 def test_errors_are_ksst_errors() -> None:
-    assert issubclass(remote.RemoteError, KsstError)
+    assert issubclass(errors.RemoteError, KsstError)
+    assert errors.RemoteError.exit_code == errors.ExitCode.STORE
 
 
 # ------------------------------------------------------------------------------------------ the real build

@@ -15,8 +15,8 @@ import rdflib
 from rdflib import OWL, RDF, RDFS, BNode, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
-from ksst_kg.namespaces import KSST as KSST_IRI
-from ksst_kg.namespaces import ONTOLOGY_IRI
+from ksst_kg.core.namespaces import KSST as KSST_IRI
+from ksst_kg.core.namespaces import ONTOLOGY_IRI
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_FILE = ROOT / "ontology" / "ksst.ttl"

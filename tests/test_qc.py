@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, Store, parse
 
-from ksst_kg.build import ontology_triples
-from ksst_kg.namespaces import KG
+from ksst_kg.core.namespaces import KG
+from ksst_kg.core.resources import ontology_triples
 from ksst_kg.validate import qc_queries, qc_violations, store_with
 
 CASES_DIR = Path(__file__).resolve().parent / "qc" / "cases"

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from ksst_kg.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, KG, KSST, PROV, XSD
+from ksst_kg import QueryError
+from ksst_kg.core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, KG, KSST, PROV, XSD
 from ksst_kg.query import (
-    QueryError,
     SavedQuery,
     find_params,
     inline_terms,

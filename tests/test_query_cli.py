@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ksst_kg.build import BuildResult
+from ksst_kg import BuildResult
 from ksst_kg.cli import main
-from ksst_kg.namespaces import GRAPH_ASSERTED, KG
+from ksst_kg.core.namespaces import GRAPH_ASSERTED, KG
 from ksst_kg.query import Result, format_table, load_queries
 
 from .conftest import ROOT
@@ -209,7 +209,7 @@ def test_a_missing_build_says_to_build(tmp_path: Path) -> None:
 
 
 def test_a_syntax_error_in_a_saved_query_names_the_file(out: str, tmp_path: Path, monkeypatch) -> None:
-    from ksst_kg import query as query_module
+    from ksst_kg.query import saved as query_module
 
     folder = tmp_path / "queries"
     folder.mkdir()

@@ -21,14 +21,13 @@ import pytest
 import yaml
 from pyoxigraph import BlankNode, Store
 
-from ksst_kg.build import build
-from ksst_kg.cache import CACHE, is_edition, snapshot
+from ksst_kg import KsstError, build
 from ksst_kg.convert import convert
-from ksst_kg.errors import KsstError
 from ksst_kg.export import jsonld_bytes, jsonld_document, ntriples_bytes, sorted_triples, turtle_bytes
-from ksst_kg.rebuild import update
+from ksst_kg.export.splice import block_lengths, blocks, layouts, subjects_of
+from ksst_kg.pipeline.cache import CACHE, is_edition, snapshot
+from ksst_kg.pipeline.incremental import update
 from ksst_kg.records import load_dataset
-from ksst_kg.splice import block_lengths, blocks, layouts, subjects_of
 
 from .conftest import DATA
 

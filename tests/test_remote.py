@@ -7,18 +7,19 @@ import urllib.parse
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 
-from ksst_kg import remote
-from ksst_kg.errors import KsstError
-from ksst_kg.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, XSD
-from ksst_kg.remote import (
+from ksst_kg import KsstError, remote
+from ksst_kg.core.errors import (
     AuthenticationFailed,
     BadRequest,
-    Client,
     EndpointNotFound,
-    Endpoints,
     StoreError,
     StoreTimeout,
     StoreUnreachable,
+)
+from ksst_kg.core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, XSD
+from ksst_kg.remote import (
+    Client,
+    Endpoints,
     bnode_safe_batches,
     endpoints_for,
     json_term,
@@ -117,7 +118,7 @@ def test_batches_never_split_triples_linked_by_blank_nodes() -> None:
 def test_select_gives_the_same_terms_as_the_embedded_store(oxigraph, tiny_build) -> None:  # noqa: F811
     client = Client(endpoints_for(oxigraph.query))
     for name, iri in remote.LOCAL_GRAPHS.items():
-        client.put_graph(iri, remote.ntriples(remote.local_graphs(tiny_build)[name]))
+        client.put_graph(iri, remote.loader.ntriples(remote.local_graphs(tiny_build)[name]))
     query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) } ORDER BY ?s ?p ?o"
     names, rows = select(oxigraph.query, query, default_graphs=THREE)
     store = Store.read_only(str(tiny_build / "store"))

@@ -19,6 +19,7 @@ import pytest
 from pyoxigraph import Store
 
 from ksst_kg import remote, serve
+from ksst_kg.core import errors
 
 from .servers import HOST, free_port, http_get, tiny_build, tiny_counts, wait_for_port  # noqa: F401
 
@@ -95,7 +96,7 @@ def test_serve_answers_queries_and_stops_on_sigterm(served: Served, tiny_build: 
     status, page = http_get(f"http://{HOST}:{served.port}/")
     assert status == 200 and b"<html" in page.lower()
     # read-only: the store cannot be changed through it
-    with pytest.raises(remote.RemoteError):
+    with pytest.raises(errors.RemoteError):
         remote.Client(remote.endpoints_for(url), timeout=5).update("CLEAR ALL")
     # other readers share the store meanwhile (as `ksst query` does)
     reader = Store.read_only(str(tiny_build / "store"))
@@ -126,9 +127,9 @@ def test_serve_is_read_only(served: Served) -> None:
     """Neither SPARQL Update nor the Graph Store Protocol can change the served build."""
     url = served.wait_for("SPARQL endpoint:").split(": ", 1)[1]
     client = remote.Client(remote.endpoints_for(url), timeout=5)
-    with pytest.raises(remote.AuthenticationFailed, match="HTTP 403"):
+    with pytest.raises(errors.AuthenticationFailed, match="HTTP 403"):
         client.update("INSERT DATA { <http://x/s> <http://x/p> <http://x/o> }")
-    with pytest.raises(remote.AuthenticationFailed, match="HTTP 403"):
+    with pytest.raises(errors.AuthenticationFailed, match="HTTP 403"):
         client.put_graph(remote.LOCAL_GRAPHS["asserted"], b"<http://x/s> <http://x/p> <http://x/o> .\n")
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert int(remote.select(url, count, default_graphs=[])[1][0]["n"].value) == sum(tiny_counts().values())
@@ -161,7 +162,7 @@ def test_port_in_use(tiny_build: Path) -> None:  # noqa: F811
         port = busy.getsockname()[1]
         result = subprocess.run([sys.executable, "-m", "ksst_kg", "serve", "--out", str(tiny_build), "--port",
                                  str(port)], capture_output=True, text=True, timeout=30)
-    assert result.returncode == 1
+    assert result.returncode == 3  # the server could not start
     assert result.stderr.strip() == (f"ksst serve: port {port} on {HOST} is already in use; stop what runs there "
                                      f"or pick another with --port")
 

@@ -6,8 +6,8 @@ import random
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from ksst_kg.core.namespaces import KG, RDF, RDFS, XSD
 from ksst_kg.export import sort_key, sorted_triples
-from ksst_kg.namespaces import KG, RDF, RDFS, XSD
 
 
 def tricky_triples() -> list[Triple]:

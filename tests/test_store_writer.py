@@ -1,4 +1,4 @@
-"""The build's background store loader (`ksst_kg.store.StoreWriter`): loads in order, queries after them, and
+"""The build's background store loader (`ksst_kg.export.store.StoreWriter`): loads in order, queries after them, and
 errors that reach the build instead of vanishing on the thread."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode, Store
 
-from ksst_kg.store import StoreWriter
+from ksst_kg.export import StoreWriter
 
 G1, G2 = "http://example.org/g1", "http://example.org/g2"
 

@@ -1,3 +1,103 @@
-"""ksst-kg: a knowledge graph of Indonesia's KSST capacity-building programmes for Colombo Plan members."""
+"""ksst-kg: a knowledge graph of Indonesia's KSST capacity-building programmes for Colombo Plan members.
 
-__version__ = "0.1.0"
+The public API, for Python users and for the `ksst` command line, which is a thin layer over it:
+
+    import ksst_kg
+
+    result = ksst_kg.build(Path("data"), Path("build"))          # records → RDF → validate → infer → exports
+    rows = ksst_kg.answer(ksst_kg.load_query("gaps").text)       # a saved query on the embedded store
+    report = ksst_kg.load_build(Path("build"), "http://127.0.0.1:7878/query")   # into a SPARQL 1.1 store
+
+Every failure it means to report is a `KsstError` carrying `exit_code` (see `ExitCode`).
+
+Names are imported on first use (PEP 562), so that `import ksst_kg` and `ksst query` stay fast: a query
+does not pay for rdflib, pyshacl and owlrl, which only building and validating need.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .core.errors import (
+    AuthenticationFailed,
+    DataError,
+    ExitCode,
+    KsstError,
+    NoBuild,
+    QueryError,
+    RecordError,
+    RecordErrors,
+    RemoteError,
+    ServeError,
+    StoreTimeout,
+    StoreUnreachable,
+    UsageError,
+    ValidationFailed,
+    Violation,
+)
+from .core.version import __version__
+
+if TYPE_CHECKING:
+    from .pipeline import BuildResult, build
+    from .query import Result, SavedQuery, answer, load_queries, load_query, render
+    from .remote import LoadReport, load_build
+    from .validate import validate_files
+
+_LAZY = {
+    "build": "pipeline",
+    "BuildResult": "pipeline",
+    "validate_files": "validate",
+    "answer": "query",
+    "load_queries": "query",
+    "load_query": "query",
+    "render": "query",
+    "Result": "query",
+    "SavedQuery": "query",
+    "load_build": "remote",
+    "LoadReport": "remote",
+}
+
+__all__ = [
+    "AuthenticationFailed",
+    "BuildResult",
+    "DataError",
+    "ExitCode",
+    "KsstError",
+    "LoadReport",
+    "NoBuild",
+    "QueryError",
+    "RecordError",
+    "RecordErrors",
+    "RemoteError",
+    "Result",
+    "SavedQuery",
+    "ServeError",
+    "StoreTimeout",
+    "StoreUnreachable",
+    "UsageError",
+    "ValidationFailed",
+    "Violation",
+    "__version__",
+    "answer",
+    "build",
+    "load_build",
+    "load_queries",
+    "load_query",
+    "render",
+    "validate_files",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the stage that defines `name` when it is first asked for."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ksst_kg' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from .errors import RecordError
-from .gcpause import paused_gc
-from .namespaces import DCTERMS, KG, KSST, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, WD, XSD
+from .core.errors import RecordError
+from .core.gcpause import paused_gc
+from .core.namespaces import DCTERMS, KG, KSST, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, WD, XSD
 from .records import Dataset, Edition, Fact, Source
 
 Term = NamedNode | Literal

@@ -25,15 +25,16 @@ beside the asserted one (`build/inferred.*`, named graph `.../graph/inferred`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
 import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from .gcpause import paused_gc
-from .namespaces import KG, OWL, RDF, RDFS
+from .core.gcpause import paused_gc
+from .core.namespaces import KG, OWL, RDF, RDFS
+from .core.rdf import oxigraph_term, reachable, to_rdflib
 
 #: Types every individual has under OWL RL or RDFS; they carry no information.
 NOISE_TYPES = frozenset({
@@ -69,17 +70,6 @@ def noise_reason(s: rdflib.term.Node, p: rdflib.term.Node, o: rdflib.term.Node) 
 def is_meaningful(s: rdflib.term.Node, p: rdflib.term.Node, o: rdflib.term.Node) -> bool:
     """Keep a new triple only if it says something about one of our resources."""
     return noise_reason(s, p, o) is None
-
-
-def _to_ox(term: rdflib.term.Node) -> NamedNode | Literal:
-    if isinstance(term, rdflib.URIRef):
-        return NamedNode(str(term))
-    assert isinstance(term, rdflib.Literal)
-    if term.language:
-        return Literal(str(term), language=term.language)
-    if term.datatype:
-        return Literal(str(term), datatype=NamedNode(str(term.datatype)))
-    return Literal(str(term))
 
 
 def _semantics(reflexive_same_as: bool = False):  # type: ignore[no-untyped-def]
@@ -130,7 +120,7 @@ def owlrl_entailments(asserted: rdflib.Graph, ontology: rdflib.Graph, *,
     for s, p, o in owlrl_closure(asserted, ontology, reflexive_same_as=reflexive_same_as):
         if (s, p, o) in asserted or (s, p, o) in ontology or not is_meaningful(s, p, o):
             continue
-        out.add(Triple(NamedNode(str(s)), NamedNode(str(p)), _to_ox(o)))
+        out.add(Triple(NamedNode(str(s)), NamedNode(str(p)), oxigraph_term(o)))
     return out
 
 
@@ -146,17 +136,6 @@ UNCOMPILED = frozenset({
 RDF_TYPE = RDF + "type"
 SAME_AS = OWL + "sameAs"
 T = TypeVar("T")
-
-
-def reachable(edges: Mapping[T, Iterable[T]], start: T) -> set[T]:
-    """Everything reachable from `start` (itself included) along `edges`."""
-    seen, todo = {start}, [start]
-    while todo:
-        for nxt in edges.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
 
 
 class CompiledRules:
@@ -398,6 +377,4 @@ def entailed(asserted: Iterable[Triple], ontology: Iterable[Triple]) -> set[Trip
     fast = compiled_entailments(asserted, ontology)
     if fast is not None:
         return fast
-    from .validate import to_rdflib
-
     return owlrl_entailments(to_rdflib(asserted), to_rdflib(ontology))

@@ -25,16 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import KsstError
+from .core.errors import NoBuild, ServeError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
-
-
-class ServeError(KsstError):
-    """The server could not be started or stopped; the message says what to check."""
 
 
 def oxigraph_binary() -> str:
@@ -96,7 +92,7 @@ def serve_command(store: Path, host: str, port: int, *, timeout: float | None = 
 
 def check_store(store: Path) -> None:
     if not store.is_dir():
-        raise ServeError(f"no embedded store at {store}; run `ksst build` first (or pass --out)")
+        raise NoBuild(f"no embedded store at {store}; run `ksst build` first (or pass --out)")
 
 
 def port_in_use(host: str, port: int) -> bool:

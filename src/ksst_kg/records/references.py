@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .errors import RecordError
-from .records import Dataset, Fact, _norm
+from ..core.errors import RecordError
+from .model import Dataset, Fact, _norm
 
 
 def _duplicates(file: str, ids: Iterable[str], what: str) -> Iterator[RecordError]:

@@ -36,10 +36,21 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pyoxigraph import BlankNode, NamedNode, Quad, Store, Triple
 
+from ..convert import Chunk, Lookups, convert_edition, convert_reference
+from ..core.errors import RecordError, RecordErrors, ValidationFailed, Violation
+from ..core.files import default_mode
+from ..core.gcpause import paused_gc
+from ..core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, KSST, OWL, RDF
+from ..core.resources import ontology_triples
+from ..export.serialise import sorted_triples
+from ..export.splice import BlockReader, Change, GraphIndex, Layout, blocks, layouts, splice, subjects_of
+from ..infer import CompiledRules, compiled_entailments, make_plan
+from ..records import Dataset, Edition, load_dataset, load_reference, parse_record
+from ..records.references import check_edition
+from ..validate import compiled_shapes, graph_violations, qc_violations, store_with
 from .cache import (
     CACHE,
     REFERENCE,
@@ -51,20 +62,7 @@ from .cache import (
     read_index,
     snapshot,
 )
-from .convert import Chunk, Lookups, convert_edition, convert_reference
-from .errors import RecordError, RecordErrors, ValidationFailed
-from .export import default_mode, sorted_triples
-from .gcpause import paused_gc
-from .namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, KSST, OWL, RDF
-from .records import Dataset, Edition, load_dataset, load_reference, parse_record
-from .references import check_edition
-from .resources import ontology_triples
-from .splice import BlockReader, Change, GraphIndex, Layout, blocks, layouts, splice, subjects_of
-from .validate import compiled_shapes, graph_violations, qc_violations, store_with
-
-if TYPE_CHECKING:
-    from .build import BuildResult
-    from .validate import Violation
+from .outputs import BuildResult, Stopwatch, copy_resources, counts, finish, named_countries, write_summary
 
 RDF_TYPE = NamedNode(RDF + "type")
 CLAIM_SUBJECT = NamedNode(KSST + "claimSubject")
@@ -278,8 +276,6 @@ def inferred_delta(store: Store, delta: Delta, exported: BlockReader, inferred: 
     country, a source), so it keeps its previous entailments but those a removed triple gave, and each of
     these is kept only if one of its other possible grounds (one incoming link per rule is enough) is still
     there; what an added triple gives is added."""
-    from .infer import CompiledRules, compiled_entailments, make_plan
-
     rules = CompiledRules(onto)
     if rules.unsupported:
         raise CleanBuildNeeded("the ontology needs owlrl")
@@ -374,8 +370,6 @@ def update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult | None:
 
 
 def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
-    from .build import BuildResult, Stopwatch, copy_resources, counts, finish, named_countries, write_summary
-
     clock = Stopwatch()
     cache_dir = out_dir / CACHE
     state = State.read(cache_dir)
@@ -435,7 +429,7 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
         clock.lap("shacl")
         if violations:
             result.violations = violations
-            raise ValidationFailed("\n".join(str(v) for v in violations))
+            raise ValidationFailed(violations)
         inferred_changes: dict[str, set[Triple]] = {}
         if infer:
             inferred_changes, removed, added = inferred_delta(store, delta, exported["asserted"],

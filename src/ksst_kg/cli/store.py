@@ -1,7 +1,4 @@
-"""`ksst serve` and `ksst load`: the built graph in a SPARQL server (see docs/triplestores.md).
-
-`cli.py` picks up `serve_cmd` and `load_cmd` from here and registers them as `serve` and `load`.
-"""
+"""`ksst serve` and `ksst load`: the built graph in a SPARQL server (see docs/triplestores.md)."""
 
 from __future__ import annotations
 
@@ -10,14 +7,11 @@ from pathlib import Path
 
 import click
 
-from .errors import KsstError
+import ksst_kg
 
-DEFAULT_OUT = Path("build")
-
-
-def _fail(command: str, message: str, code: int = 1) -> None:
-    click.echo(f"ksst {command}: {message}", err=True)
-    sys.exit(code)
+from ..serve import Urls, run
+from .common import DEFAULT_OUT, ask_password, credential_options, fail, fail_with
+from .progress import Progress
 
 
 @click.command("serve")
@@ -35,9 +29,7 @@ def serve_cmd(out_dir: Path, host: str, port: int, timeout: float | None, cors: 
 
     The default graph of a query is the union of the asserted, inferred and ontology graphs.
     """
-    from .serve import run
-
-    def ready(urls) -> None:  # type: ignore[no-untyped-def]
+    def ready(urls: Urls) -> None:
         click.echo(f"SPARQL endpoint: {urls.query}")
         click.echo(f"Query page: {urls.page}")
         click.echo("Default graph: the union of the asserted, inferred and ontology graphs. "
@@ -46,8 +38,8 @@ def serve_cmd(out_dir: Path, host: str, port: int, timeout: float | None, cors: 
 
     try:
         code = run(out_dir / "store", host, port, timeout=timeout, cors=cors, on_ready=ready)
-    except KsstError as exc:
-        _fail("serve", str(exc))
+    except ksst_kg.KsstError as exc:
+        fail_with("serve", exc)
     click.echo("ksst serve: stopped.", err=True)
     sys.exit(code)
 
@@ -65,12 +57,7 @@ def serve_cmd(out_dir: Path, host: str, port: int, timeout: float | None, cors: 
 @click.option("--graph", "graph_base", metavar="IRI", default=None,
               help="Load into BASE/asserted, BASE/inferred and BASE/ontology instead of the build's own graph "
                    "IRIs (https://w3id.org/ksst-kg/graph/asserted, …/inferred, …/ontology).")
-@click.option("--user", envvar="KSST_ENDPOINT_USER", default=None, help="User name (or $KSST_ENDPOINT_USER).")
-@click.option("--password", envvar="KSST_ENDPOINT_PASSWORD", default=None,
-              help="Password (or $KSST_ENDPOINT_PASSWORD; asked for if --user is given without it).")
-@click.option("--auth", type=click.Choice(["auto", "basic", "digest"]), default="auto", show_default=True,
-              help="HTTP authentication: auto answers the store's challenge (basic or digest), basic sends "
-                   "the password with every request, digest answers digest challenges only.")
+@credential_options
 @click.option("--timeout", type=click.FloatRange(min=0.01), default=60.0, show_default=True,
               help="Seconds to wait for the store to answer one request.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True,
@@ -87,19 +74,16 @@ def load_cmd(endpoint: str, update_endpoint: str | None, store_endpoint: str | N
     counts the triples of each graph in the store and compares them with the build: exits non-zero if
     they differ.
     """
-    from .remote import Client, Progress, credentials_for, endpoints_for, load
-
     if user is not None and password is None:
-        password = click.prompt(f"Password for {user}", hide_input=True, err=True)
+        password = ask_password(user)
     try:
-        credentials = credentials_for(user, password, auth)
-        endpoints = endpoints_for(endpoint, update=update_endpoint, store=store_endpoint, use_gsp=not no_gsp,
-                                  authenticated=credentials is not None)
-        client = Client(endpoints, credentials=credentials, timeout=timeout)
-        report = load(out_dir, client, graph_base=graph_base, batch_size=batch_size, progress=Progress(),
-                      notify=lambda note: click.echo(f"ksst load: {note}", err=True))
-    except KsstError as exc:
-        _fail("load", str(exc))
+        report = ksst_kg.load_build(out_dir, endpoint, update_endpoint=update_endpoint, store_endpoint=store_endpoint,
+                                    use_gsp=not no_gsp, graph_base=graph_base, user=user, password=password,
+                                    auth=auth, timeout=timeout, batch_size=batch_size, progress=Progress(),
+                                    notify=lambda note: click.echo(f"ksst load: {note}", err=True))
+    except ksst_kg.KsstError as exc:
+        fail_with("load", exc)
+    endpoints = report.endpoints
     via = endpoints.store if report.method == "Graph Store Protocol" else endpoints.update
     if not quiet or not report.ok:
         click.echo(f"Loaded {out_dir} into {endpoint} with the {report.method} ({via}).")
@@ -111,5 +95,6 @@ def load_cmd(endpoint: str, update_endpoint: str | None, store_endpoint: str | N
         click.echo(f"{'total'.ljust(width)}  {sum(c.local for c in report.counts):>8}  "
                    f"{sum(c.remote for c in report.counts):>8}")
     if not report.ok:
-        _fail("load", "the store does not hold the same number of triples as the build; check that nothing "
-                      "else writes to these graphs and that the store keeps every triple it is given")
+        fail("load", "the store does not hold the same number of triples as the build; check that nothing "
+                      "else writes to these graphs and that the store keeps every triple it is given",
+             ksst_kg.ExitCode.STORE)

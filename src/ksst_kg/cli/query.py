@@ -1,6 +1,7 @@
 """`ksst query` and `ksst queries`: answer the saved cross-year questions from the command line.
 
-Imports only click, pyoxigraph and the light `query` module, so that a query starts quickly.
+Uses only the light parts of the package (the saved queries, the embedded store, the HTTP client), so that
+a query starts quickly.
 """
 
 from __future__ import annotations
@@ -11,36 +12,21 @@ from pathlib import Path
 
 import click
 
-from .query import (
-    DEFAULT_GRAPHS,
-    FORMATS,
-    QueryError,
-    Result,
-    SavedQuery,
-    in_user_lines,
-    load_queries,
-    load_query,
-    open_store,
-    parse_param_options,
-    render,
-    run_embedded,
-    run_remote,
-)
+import ksst_kg
 
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"ksst query: {message}", err=True)
-    sys.exit(code)
+from ..core.errors import QueryError, RemoteError, UsageError
+from ..query import DEFAULT_GRAPHS, FORMATS, SavedQuery, in_user_lines, load_query, parse_param_options
+from .common import ask_password, credential_options, fail, out_option
 
 
 def _resolve(name: str | None, expression: str | None) -> SavedQuery:
     """A saved query by name, a query file (a path, or `-` for standard input), or the -e text."""
     if expression is not None:
         if name is not None:
-            raise QueryError("give either a query NAME (or file) or -e 'QUERY', not both")
+            raise UsageError("give either a query NAME (or file) or -e 'QUERY', not both")
         return SavedQuery.ad_hoc("(expression)", expression)
     if name is None:
-        raise QueryError("which query? Give a NAME (see `ksst queries`), a .rq file, or -e 'SELECT ...'")
+        raise UsageError("which query? Give a NAME (see `ksst queries`), a .rq file, or -e 'SELECT ...'")
     if name == "-":
         return SavedQuery.ad_hoc("(stdin)", sys.stdin.read())
     path = Path(name)
@@ -51,15 +37,7 @@ def _resolve(name: str | None, expression: str | None) -> SavedQuery:
     return load_query(name)
 
 
-def _ask_password(user: str, *, stdin_used: bool) -> str:
-    """The password for --user, asked on the terminal (standard input may be the query itself)."""
-    if stdin_used:
-        raise QueryError("the query comes from standard input, so the password cannot: give --password or "
-                         "$KSST_ENDPOINT_PASSWORD")
-    return str(click.prompt(f"Password for {user}", hide_input=True, err=True))
-
-
-def _error_line(exc: QueryError, query: SavedQuery | None) -> str:
+def _error_line(exc: ksst_kg.KsstError, query: SavedQuery | None) -> str:
     """One line: a syntax error names the file and the line in the user's own text (not the prologue's)."""
     message = " ".join(str(exc).split())
     if query is None:
@@ -78,18 +56,11 @@ def _error_line(exc: QueryError, query: SavedQuery | None) -> str:
               help="A parameter of the query (repeatable), e.g. --param country=Srilanka.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table for people; csv, tsv or json (SPARQL results JSON) for other tools.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("build"),
-              show_default=True, help="Build folder whose embedded store is queried.")
+@out_option
 @click.option("--endpoint", default=None, metavar="URL", help="Query this SPARQL endpoint instead of the build.")
 @click.option("--graph", "graphs", multiple=True, metavar="IRI",
               help="Graph(s) forming the default graph (repeatable; default: asserted, inferred and ontology).")
-@click.option("--user", default=None, envvar="KSST_ENDPOINT_USER",
-              help="User name for the endpoint (or $KSST_ENDPOINT_USER).")
-@click.option("--password", default=None, envvar="KSST_ENDPOINT_PASSWORD",
-              help="Password for the endpoint (or $KSST_ENDPOINT_PASSWORD; asked for if --user is given without it).")
-@click.option("--auth", type=click.Choice(["auto", "basic", "digest"]), default="auto", show_default=True,
-              help="HTTP authentication: auto answers the store's challenge (basic or digest), basic sends "
-                   "the password with every request, digest answers digest challenges only.")
+@credential_options
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the endpoint.")
 @click.option("--width", type=int, default=None,
               help="Wrap table cells to fit this many columns (default: the terminal's width, if any).")
@@ -101,24 +72,19 @@ def query_cmd(name: str | None, expression: str | None, params: tuple[str, ...],
     try:
         query = _resolve(name, expression)
         bindings = query.bindings(parse_param_options(params))
-        default_graphs = list(graphs) or list(DEFAULT_GRAPHS)
-        if endpoint:
-            if user is not None and password is None:
-                password = _ask_password(user, stdin_used=name == "-")
-            try:
-                result: Result = run_remote(endpoint, query.text, bindings, default_graphs, user=user,
-                                            password=password, timeout=timeout, auth=auth)
-            except QueryError:
-                raise
-            except Exception as exc:  # network, HTTP and endpoint errors become one message
-                raise QueryError(str(exc)) from exc
-        else:
-            result = run_embedded(open_store(out_dir / "store"), query.text, bindings, default_graphs)
-    except QueryError as exc:
-        _fail(_error_line(exc, query))
+        if endpoint and user is not None and password is None:
+            if name == "-":
+                raise UsageError("the query comes from standard input, so the password cannot: give --password "
+                                 "or $KSST_ENDPOINT_PASSWORD")
+            password = ask_password(user)
+        result = ksst_kg.answer(query.text, bindings, build_dir=out_dir, endpoint=endpoint,
+                                graphs=list(graphs) or list(DEFAULT_GRAPHS), user=user, password=password,
+                                auth=auth, timeout=timeout)
+    except (QueryError, RemoteError, UsageError, ksst_kg.NoBuild) as exc:
+        fail("query", _error_line(exc, query), exc.exit_code)
     if fmt == "table" and width is None and sys.stdout.isatty():
         width = shutil.get_terminal_size().columns
-    click.echo(render(result, fmt, width), nl=False)
+    click.echo(ksst_kg.render(result, fmt, width), nl=False)
 
 
 @click.command("queries")
@@ -127,7 +93,7 @@ def queries_cmd(name: str | None) -> None:
     """List the saved questions with their summaries and parameters (or show one of them in full)."""
     try:
         if name:
-            q = load_query(name)
+            q = ksst_kg.load_query(name)
             click.echo(f"{q.name}: {q.summary}\n")
             if q.description:
                 click.echo(click.wrap_text(q.description, 100) + "\n")
@@ -138,9 +104,9 @@ def queries_cmd(name: str | None) -> None:
             if q.path:
                 click.echo(f"\nFile: {q.path}")
             return
-        saved = load_queries()
+        saved = ksst_kg.load_queries()
     except QueryError as exc:
-        _fail(str(exc))
+        fail("queries", str(exc), exc.exit_code)
     width = max((len(n) for n in saved), default=4)
     for q in saved.values():
         click.echo(f"{q.name.ljust(width)}  {q.summary}")

@@ -8,8 +8,6 @@ builds show only what changed.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
@@ -19,9 +17,9 @@ from typing import Any
 import orjson
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
-from .gcpause import paused_gc
-from .namespaces import KG, PREFIXES, RDF, XSD
-from .resources import resource_path
+from ..core.gcpause import paused_gc
+from ..core.namespaces import KG, PREFIXES, RDF, XSD
+from ..core.resources import resource_path
 
 RDF_TYPE = RDF + "type"
 XSD_STRING = XSD + "string"
@@ -60,27 +58,6 @@ def sorted_triples(triples: Iterable[Triple]) -> list[Triple]:
         distinct = {_predicate_object_key(t): t for t in by_subject[subject]}
         out += [distinct[key] for key in sorted(distinct)]
     return out
-
-
-def default_mode(directory: bool = False) -> int:
-    """The permissions a plain `open()` or `mkdir()` would give under the current umask."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return (0o777 if directory else 0o666) & ~mask
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, default_mode())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 TURTLE_PREFIXES = {name: iri for name, iri in PREFIXES.items() if iri != KG}

@@ -22,8 +22,8 @@ from typing import BinaryIO
 
 from pyoxigraph import RdfFormat, Triple, parse, serialize
 
-from .export import TURTLE_PREFIXES, jsonld_layout, jsonld_node_blocks, turtle_header
-from .namespaces import KG
+from ..core.namespaces import KG
+from ..export.serialise import TURTLE_PREFIXES, jsonld_layout, jsonld_node_blocks, turtle_header
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from rdflib.collection import Collection
 
-from .infer import reachable
-from .namespaces import RDF, RDFS, SH, XSD
+from ..core.namespaces import RDF, RDFS, SH, XSD
+from ..core.rdf import rdflib_term, reachable
 
 Term = NamedNode | BlankNode | Literal
 Values = list[Term]
@@ -187,17 +187,6 @@ def language_ok(value: Term, ranges: frozenset[str]) -> bool:
         return False
     lang = value.language.lower()
     return "*" in ranges or any(lang == r or lang.startswith(r + "-") for r in ranges)
-
-
-def rdflib_term(term: Term) -> rdflib.term.Node:
-    """The same term in rdflib (blank nodes keep their labels)."""
-    if isinstance(term, NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
 def less_or_equal(value: Term, other: Term) -> bool:

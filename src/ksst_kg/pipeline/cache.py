@@ -27,10 +27,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .records import parse_yaml
-from .resources import PACKAGE_DIR, resource_dir
-from .splice import GraphIndex
+from ..core.resources import PACKAGE_DIR, resource_dir
+from ..core.version import __version__
+from ..export.splice import GraphIndex
+from ..records import parse_yaml
 
 CACHE = ".cache"
 FORMAT = 1
@@ -42,11 +42,11 @@ def fingerprint(*, infer: bool, data_dir: Path) -> str:
 
     The data folder's name is part of it because violations name record files by it."""
     digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{infer}\0{data_dir}\0".encode())
-    files = sorted(PACKAGE_DIR.glob("*.py"))
+    files = [(p.relative_to(PACKAGE_DIR).as_posix(), p) for p in sorted(PACKAGE_DIR.rglob("*.py"))]
     for folder in ("ontology", "shapes", "qc"):
-        files += sorted(p for p in resource_dir(folder).iterdir() if p.is_file())
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        files += [(f"{folder}/{p.name}", p) for p in sorted(resource_dir(folder).iterdir()) if p.is_file()]
+    for name, path in files:  # every module of every subpackage: a code change anywhere means a clean build
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

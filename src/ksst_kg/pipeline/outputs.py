@@ -1,7 +1,6 @@
-"""The whole pipeline: records → RDF → validation → inference → exports and the embedded store.
-
-Everything is written into a fresh folder beside the build folder and swapped in only when every step
-has succeeded, so a failed build leaves the previous one exactly as it was.
+"""What every build writes beside the graph, and how it is put in place: the summary, the VoID description,
+the exports with their block index, the resources shipped with a build, and the swap of a finished build
+into the build folder (the previous build stays as it was until then).
 """
 
 from __future__ import annotations
@@ -9,29 +8,18 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import tempfile
 import time
 from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
+from pyoxigraph import Literal, NamedNode, Triple
 
-from . import __version__
-from .cache import CACHE, State, YamlCache, digests, fingerprint, snapshot
-from .convert import Chunk, convert
-from .errors import ValidationFailed
-from .export import (
-    atomic_write,
-    default_mode,
-    jsonld_node_blocks,
-    sorted_triples,
-    turtle_bytes,
-    write_ntriples,
-)
-from .gcpause import paused_gc
-from .namespaces import (
+from ..convert import Chunk
+from ..core.errors import ValidationFailed
+from ..core.files import atomic_write
+from ..core.namespaces import (
     DCAT,
     DCTERMS,
     GRAPH_ASSERTED,
@@ -45,11 +33,17 @@ from .namespaces import (
     VOID,
     XSD,
 )
-from .records import Dataset, Edition, load_dataset
-from .resources import ontology_files, ontology_triples, resource_dir
-from .splice import GraphIndex, block_lengths, layouts, subjects_of
-from .store import StoreWriter
-from .validate import Violation, graph_violations, qc_violations
+from ..core.resources import resource_dir
+from ..core.version import __version__
+from ..export.serialise import (
+    jsonld_node_blocks,
+    sorted_triples,
+    turtle_bytes,
+)
+from ..export.splice import GraphIndex, block_lengths, layouts, subjects_of
+from ..records import Dataset, Edition
+from ..validate import Violation
+from .cache import CACHE, State, YamlCache
 
 DATASET_IRI = KG + "dataset/ksst-kg"
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
@@ -190,89 +184,6 @@ class Stopwatch:
         self._last = now
 
 
-def build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_shacl: bool = False,
-          incremental: bool = True) -> BuildResult:
-    """Run the pipeline; raise RecordErrors or ValidationFailed (with nothing written) on bad input.
-
-    `incremental`: where the build folder's cache allows it, redo only what the changed edition records touch
-    (`rebuild.py`; the same result as a clean build). `reference_shacl`: validate with pyshacl itself instead
-    of the compiled shapes (same results, slower; always a clean build)."""
-    if incremental and not reference_shacl:
-        from .rebuild import update
-
-        result = update(Path(data_dir), Path(out_dir), infer=infer)
-        if result is not None:
-            return result
-    return clean_build(Path(data_dir), Path(out_dir), infer=infer, reference_shacl=reference_shacl)
-
-
-@paused_gc()  # the stages make millions of objects and no cycles (see gcpause.py)
-def clean_build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_shacl: bool = False) -> BuildResult:
-    """Every stage over every record (a previous cache only spares parsing YAML files that did not change)."""
-    clock = Stopwatch()
-    files = snapshot(data_dir)
-    sums = digests(files)
-    old_cache = out_dir / CACHE
-    previous = State.read(old_cache)
-    stamp = fingerprint(infer=infer, data_dir=data_dir)
-    same_code = previous is not None and previous.fingerprint == stamp  # the parses were made by this loader
-    yamls = YamlCache(data_dir, files, sums, old_cache if same_code else None)
-    ds = load_dataset(data_dir, yamls.reader())
-    clock.lap("load")
-    chunks = convert(ds)
-    origins = origins_of(chunks)
-    owners = owners_of(chunks, data_dir)
-    asserted = sorted_triples(t for chunk in chunks for t in chunk.triples)
-    del chunks  # the sorted list holds every triple; the chunks' sets would double the memory
-    onto = ontology_triples()
-    editions = {Path(p).relative_to(data_dir).as_posix(): ident for ident, p in ds.edition_files.items()}
-    named = {rel: named_countries(ds, ed) for ed in ds.editions
-             for rel in [Path(ds.edition_files[ed.id]).relative_to(data_dir).as_posix()]}
-    result = BuildResult(out_dir=out_dir, **counts(ds, named))
-    result.asserted_triples = len(asserted)
-    clock.lap("convert")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
-    try:
-        tmp.chmod(default_mode(directory=True))
-        write_ntriples(asserted, tmp / "ksst.nt")
-        with StoreWriter(tmp / "store") as store:
-            store.load(GRAPH_ASSERTED, tmp / "ksst.nt")  # in the background, while SHACL runs
-            for path in ontology_files():
-                store.load(GRAPH_ONTOLOGY, path, RdfFormat.TURTLE)
-            qc = store.then(lambda st: qc_violations(st, origins))  # after the loads, beside what follows
-            violations = graph_violations(asserted, onto, origins, in_subject_order=True,
-                                          reference=reference_shacl)
-            clock.lap("shacl")
-            if violations:
-                _fail(result, violations + qc.result())
-            inferred: list[Triple] = []
-            if infer:
-                from .infer import entailed
-
-                inferred = sorted_triples(entailed(asserted, onto))
-            write_ntriples(inferred, tmp / "inferred.nt")
-            store.load(GRAPH_INFERRED, tmp / "inferred.nt")  # after the QC checks, which must not see it
-            store.finish()  # flush and compact while the exports are written
-            result.inferred_triples = len(inferred)
-            clock.lap("infer")
-            index = {"asserted": _write_exports(tmp, "ksst", asserted, owners),
-                     "inferred": _write_exports(tmp, "inferred", inferred, None)}
-            write_summary(tmp, ds, result, files)
-            copy_resources(tmp)
-            clock.lap("export")
-            if qc.result():
-                _fail(result, qc.result())
-            clock.lap("qc")
-        finish(tmp, out_dir, result, State(stamp, sums, editions, named), index, yamls)
-        clock.lap("store")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    result.timings = clock.times
-    return result
-
-
 def finish(tmp: Path, out_dir: Path, result: BuildResult, state: State, index: Mapping[str, GraphIndex],
            yamls: YamlCache) -> None:
     """Write the cache beside the outputs in `tmp`, then swap `tmp` in for `out_dir`."""
@@ -283,12 +194,13 @@ def finish(tmp: Path, out_dir: Path, result: BuildResult, state: State, index: M
     swap_in(tmp, out_dir)
 
 
-def _fail(result: BuildResult, violations: list[Violation]) -> None:
+def fail_validation(result: BuildResult, violations: list[Violation]) -> None:
+    """Keep the violations in the result and raise them: the caller and `summary.json` both see them."""
     result.violations = sorted(violations)
-    raise ValidationFailed("\n".join(str(v) for v in result.violations))
+    raise ValidationFailed(result.violations)
 
 
-def _write_exports(tmp: Path, stem: str, triples: list[Triple], owners: Mapping[str, str] | None) -> GraphIndex:
+def write_exports(tmp: Path, stem: str, triples: list[Triple], owners: Mapping[str, str] | None) -> GraphIndex:
     """Turtle and JSON-LD beside the N-Triples (written first, for the store); the index of their blocks."""
     lay = layouts()
     ttl = turtle_bytes(triples)

@@ -48,3 +48,14 @@ PREFIXES: dict[str, str] = {
 def sparql_prologue() -> str:
     """PREFIX lines for every prefix above, for ad-hoc queries and QC checks."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+_BY_LENGTH = sorted(((iri, p) for p, iri in PREFIXES.items()), key=lambda x: -len(x[0]))
+
+
+def shorten(iri: str) -> str:
+    """`kg:edition/sim-2018` for a full IRI under a known prefix; other IRIs as `<...>`."""
+    for ns, prefix in _BY_LENGTH:
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return f"<{iri}>"

@@ -1,44 +1,20 @@
-"""The `ksst` command line: a thin layer over the pipeline functions, which tests call directly.
-
-Heavy libraries (rdflib, pyshacl, owlrl) are imported inside the commands that need them, so that
-`ksst query` starts quickly.
-"""
+"""`ksst build`, `ksst validate` and `ksst export`: make the graph, check any RDF file, write the graph out."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import KsstError, RecordErrors, ValidationFailed
+import ksst_kg
 
-DEFAULT_OUT = Path("build")
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(message, err=True)
-    sys.exit(code)
+from ..core.errors import RecordErrors, ValidationFailed
+from ..core.files import atomic_write
+from ..core.resources import default_data_dir
+from .common import data_option, fail, fail_with, out_option
 
 
-def data_option(f):  # type: ignore[no-untyped-def]
-    return click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-                        help="Folder of curated records (default: ./data).")(f)
-
-
-def out_option(f):  # type: ignore[no-untyped-def]
-    return click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-                        default=DEFAULT_OUT, show_default=True, help="Build folder.")(f)
-
-
-@click.group()
-@click.version_option(__version__, prog_name="ksst")
-def main() -> None:
-    """Knowledge graph of Indonesia's KSST capacity-building programmes for Colombo Plan members."""
-
-
-@main.command("build")
+@click.command("build")
 @data_option
 @out_option
 @click.option("--no-infer", is_flag=True, help="Skip OWL RL inference.")
@@ -54,18 +30,16 @@ def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, reference_sh
 
     When the build folder holds a previous build and only edition records changed since, only what they touch
     is redone (the same result as a clean build); --clean redoes everything."""
-    from .build import build
-    from .resources import default_data_dir
-
     try:
-        result = build(data_dir or default_data_dir(), out_dir, infer=not no_infer, reference_shacl=reference_shacl,
-                       incremental=not clean)
+        result = ksst_kg.build(data_dir or default_data_dir(), out_dir, infer=not no_infer,
+                               reference_shacl=reference_shacl, incremental=not clean)
     except RecordErrors as exc:
-        _fail(f"ksst build: {len(exc.errors)} problem(s) in the data; nothing was written.\n{exc}")
+        fail_with("build", exc, f"{len(exc.errors)} problem(s) in the data; nothing was written.\n{exc}")
     except ValidationFailed as exc:
-        _fail(f"ksst build: the graph does not validate; nothing was written.\n{exc}")
-    except KsstError as exc:
-        _fail(f"ksst build: {exc}; nothing was written.")
+        fail_with("build", exc, f"the graph does not validate ({len(exc.violations)} violation(s)); nothing was "
+                                f"written.\n{exc}")
+    except ksst_kg.KsstError as exc:
+        fail_with("build", exc, f"{exc}; nothing was written.")
     if not quiet:
         if result.rebuilt is not None:
             click.echo(f"Rebuilt what {len(result.rebuilt)} changed edition file(s) touch: "
@@ -80,25 +54,20 @@ def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, reference_sh
         click.echo("timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items()))
 
 
-@main.command("validate")
+@click.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--reference", is_flag=True, help="Check with pyshacl, the reference validator (slower).")
 def validate_cmd(files: tuple[Path, ...], reference: bool) -> None:
     """Validate RDF FILES (Turtle, N-Triples, JSON-LD, ...) against the shapes and the ontology."""
-    from .validate import validate_files
-
-    try:
-        violations = validate_files(files, reference=reference)
-    except Exception as exc:  # a parse error in a user's file is a message, not a traceback
-        _fail(f"ksst validate: cannot read {', '.join(map(str, files))}: {exc}")
+    violations = ksst_kg.validate_files(files, reference=reference)
     if violations:
         for v in violations:
             click.echo(str(v))
-        _fail(f"ksst validate: {len(violations)} violation(s).")
+        fail("validate", f"{len(violations)} violation(s).")
     click.echo(f"ksst validate: {len(files)} file(s) conform.")
 
 
-@main.command("export")
+@click.command("export")
 @out_option
 @click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld"]), default="ttl", show_default=True)
 @click.option("--inferred", is_flag=True, help="Export the inferred graph instead of the asserted one.")
@@ -106,34 +75,11 @@ def validate_cmd(files: tuple[Path, ...], reference: bool) -> None:
               help="File to write (default: standard output).")
 def export_cmd(out_dir: Path, fmt: str, inferred: bool, output: Path | None) -> None:
     """Export the built graph (asserted or inferred) as Turtle, N-Triples or JSON-LD."""
-    from .export import atomic_write
-
     source = out_dir / f"{'inferred' if inferred else 'ksst'}.{fmt}"
     if not source.is_file():
-        _fail(f"ksst export: {source} not found; run `ksst build` first.")
+        fail("export", f"{source} not found; run `ksst build` first.")
     data = source.read_bytes()
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
     else:
         atomic_write(output, data)
-
-
-def _register_optional_commands() -> None:
-    """Commands that live in their own modules (query, store) join the group here."""
-    import importlib
-
-    for module, names in (("ksst_kg.query_cli", ("query", "queries")),
-                          ("ksst_kg.store_cli", ("serve", "load"))):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        for name in names:
-            command = getattr(mod, f"{name}_cmd", None)
-            if command is not None:
-                main.add_command(command, name)
-
-
-_register_optional_commands()

@@ -7,12 +7,10 @@ carries copies under `ksst_kg/_resources`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from pyoxigraph import Triple
+from pyoxigraph import RdfFormat, Triple, parse
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # ksst_kg/, which ships _resources/ in a wheel
 CHECKOUT_ROOT = PACKAGE_DIR.parent.parent
 
 
@@ -42,6 +40,4 @@ def ontology_files() -> list[Path]:
 
 def ontology_triples() -> list[Triple]:
     """Every `ontology/*.ttl`, as the build, the validators and the reasoner read it."""
-    from pyoxigraph import RdfFormat, parse
-
     return [q.triple for path in ontology_files() for q in parse(path=str(path), format=RdfFormat.TURTLE)]

@@ -1,0 +1,63 @@
+"""Saved SPARQL queries (`queries/*.rq`): read them (`saved`), run them on the embedded store or an endpoint
+(`run`), print the answers (`render`)."""
+
+from .render import FORMATS, display, format_delimited, format_json, format_table, plain, render, rows_as_text
+from .run import (
+    DEFAULT_GRAPHS,
+    Result,
+    answer,
+    ask_result,
+    evaluate,
+    in_user_lines,
+    open_store,
+    query_form,
+    run_embedded,
+    run_remote,
+    syntax_message,
+    triples_result,
+)
+from .saved import (
+    Param,
+    SavedQuery,
+    find_params,
+    inline_terms,
+    load_queries,
+    load_query,
+    parse_header,
+    parse_param_options,
+    queries_dir,
+    with_prologue,
+)
+
+__all__ = [
+    "DEFAULT_GRAPHS",
+    "FORMATS",
+    "Param",
+    "Result",
+    "SavedQuery",
+    "answer",
+    "ask_result",
+    "display",
+    "evaluate",
+    "find_params",
+    "format_delimited",
+    "format_json",
+    "format_table",
+    "in_user_lines",
+    "inline_terms",
+    "load_queries",
+    "load_query",
+    "open_store",
+    "parse_header",
+    "parse_param_options",
+    "plain",
+    "queries_dir",
+    "query_form",
+    "render",
+    "rows_as_text",
+    "run_embedded",
+    "run_remote",
+    "syntax_message",
+    "triples_result",
+    "with_prologue",
+]
