@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
@@ -583,9 +584,7 @@ class _EditionWriter:
         return None
 
 
-def dt_decimal(value: float) -> Any:
-    from decimal import Decimal
-
+def dt_decimal(value: float) -> Decimal:
     return Decimal(str(value)).normalize()
 
 

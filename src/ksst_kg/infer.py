@@ -80,7 +80,7 @@ def _semantics(reflexive_same_as: bool = False):  # type: ignore[no-untyped-def]
     owlrl's time on our graph, for nothing but noise. The other equality rules (sym, trans, rep, diff) still
     run for every non-reflexive owl:sameAs, so the meaningful closure is the same (tests compare the two).
     """
-    import owlrl
+    import owlrl  # heavy, and needed only where the compiled rules do not suffice: imported when used
     from rdflib import OWL, RDF
 
     if reflexive_same_as:
@@ -101,7 +101,7 @@ def _semantics(reflexive_same_as: bool = False):  # type: ignore[no-untyped-def]
 
 def owlrl_closure(asserted: rdflib.Graph, ontology: rdflib.Graph, *, reflexive_same_as: bool = False) -> rdflib.Graph:
     """The OWL RL closure of data plus ontology, noise included (owlrl, no axiomatic or datatype triples)."""
-    import owlrl
+    import owlrl  # heavy: imported when used (see _semantics)
 
     graph = rdflib.Graph()
     for triple in asserted:

@@ -1,7 +1,7 @@
 """Saved SPARQL queries (`queries/*.rq`): read them (`saved`), run them on the embedded store or an endpoint
-(`run`), print the answers (`render`)."""
+(`run`), print the answers (`output`)."""
 
-from .render import FORMATS, display, format_delimited, format_json, format_table, plain, render, rows_as_text
+from .output import FORMATS, display, format_delimited, format_json, format_table, plain, render, rows_as_text
 from .run import (
     DEFAULT_GRAPHS,
     Result,

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from ..core.errors import QueryError, UsageError
@@ -132,8 +133,6 @@ def find_params(query: str, descriptions: Mapping[str, str] | None = None,
 
 def parse_header(text: str) -> dict[str, object]:
     """The `#+ key: value` decorators at the top of a query file (grlc syntax: YAML after `#+`)."""
-    import yaml
-
     lines = []
     for line in text.splitlines():
         stripped = line.strip()

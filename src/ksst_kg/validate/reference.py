@@ -37,7 +37,7 @@ def ontology_graph() -> rdflib.Graph:
 
 def shacl_violations(data: rdflib.Graph, origins: Mapping[str, str] | None = None) -> list[Violation]:
     """Run pyshacl with the real shapes and ontology; return the results, sorted."""
-    from pyshacl import validate
+    from pyshacl import validate  # heavy (seconds with its dependencies): imported only when pyshacl runs
 
     conforms, report, _ = validate(
         data, shacl_graph=shapes_graph(), ont_graph=ontology_graph(), inference="none",

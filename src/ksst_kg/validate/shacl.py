@@ -13,10 +13,12 @@ fixture in `tests/shapes/cases/` and on generated data.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache, lru_cache
 
 import rdflib
@@ -146,9 +148,6 @@ def subject_blocks(triples: Sequence[Triple], extra: Sequence[Triple], size: int
 @cache
 def _python_types() -> dict[str, tuple[type, ...]]:
     """The Python types rdflib gives well-formed literals of the datatypes pyshacl checks (others pass)."""
-    import datetime as dt
-    from decimal import Decimal
-
     return {XSD + "integer": (int,), XSD + "float": (float,), XSD + "decimal": (Decimal,),
             XSD + "boolean": (bool,), XSD + "date": (dt.date,), XSD + "time": (dt.time,),
             XSD + "dateTime": (dt.datetime,)}
