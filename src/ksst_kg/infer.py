@@ -34,7 +34,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from .core.gcpause import paused_gc
 from .core.namespaces import KG, OWL, RDF, RDFS
-from .core.rdf import oxigraph_term, reachable, to_rdflib
+from .core.rdf import lexical, oxigraph_term, reachable, to_rdflib
 
 #: Types every individual has under OWL RL or RDFS; they carry no information.
 NOISE_TYPES = frozenset({
@@ -153,8 +153,8 @@ class CompiledRules:
         self.symmetric: set[str] = set()
         self.unsupported: set[str] = set()
         for t in ontology:
-            p, s = t.predicate.value, t.subject.value
-            o = t.object.value
+            p, s = t.predicate.value, lexical(t.subject)
+            o = lexical(t.object)
             if p in UNCOMPILED or (p == RDF_TYPE and o in UNCOMPILED):
                 self.unsupported.add(o if p == RDF_TYPE else p)
             elif p == RDFS + "subClassOf":
@@ -367,7 +367,7 @@ def compiled_entailments(asserted: Iterable[Triple], ontology: Iterable[Triple])
     entailer.close_transitive()
     out = entailer.new_triples()
     # an ontology triple about one of our resources is given, not entailed
-    out.difference_update(t for t in ontology if t.subject.value.startswith(KG))
+    out.difference_update(t for t in ontology if lexical(t.subject).startswith(KG))
     return out
 
 

@@ -7,26 +7,43 @@ owlrl work on, so the two meet here and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
 T = TypeVar("T")
-Term = NamedNode | BlankNode | Literal
+#: A term as pyoxigraph types a subject or an object: our graphs hold no quoted triples (RDF 1.2), but the
+#: type admits them, so code that reads a term's text goes through `lexical`.
+Term = NamedNode | BlankNode | Literal | Triple
 
 
 def to_rdflib(triples: Iterable[Triple]) -> rdflib.Graph:
     """Hand pyoxigraph triples to rdflib through N-Triples (pyshacl and owlrl work on rdflib graphs)."""
     graph = rdflib.Graph()
-    data = serialize(list(triples), format=RdfFormat.N_TRIPLES)
+    data = serialized(triples, RdfFormat.N_TRIPLES)
     if data:
         graph.parse(data=data, format="nt")
     return graph
 
 
+def lexical(term: Term) -> str:
+    """The IRI, blank node label or lexical form of a term (a quoted triple in N-Triples form)."""
+    return str(term) if isinstance(term, Triple) else term.value
+
+
+def serialized(triples: Iterable[Triple], fmt: RdfFormat, **options: Any) -> bytes:
+    """pyoxigraph's `serialize` into bytes (it returns None only when given an output file)."""
+    data = serialize(list(triples), format=fmt, **options)
+    if data is None:  # pragma: no cover - only with an output argument, which we never pass
+        raise TypeError("serialize wrote to an output instead of returning bytes")
+    return data
+
+
 def rdflib_term(term: Term) -> rdflib.term.Node:
-    """The same term in rdflib (blank nodes keep their labels)."""
+    """The same term in rdflib (blank nodes keep their labels; rdflib has no quoted triples)."""
+    if isinstance(term, Triple):
+        raise TypeError(f"rdflib has no term for the quoted triple {term}")
     if isinstance(term, NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, BlankNode):

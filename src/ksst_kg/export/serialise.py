@@ -19,6 +19,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, seriali
 
 from ..core.gcpause import paused_gc
 from ..core.namespaces import KG, PREFIXES, RDF, XSD
+from ..core.rdf import Term, lexical, serialized
 from ..core.resources import resource_path
 
 RDF_TYPE = RDF + "type"
@@ -27,7 +28,7 @@ XSD_STRING = XSD + "string"
 
 def sort_key(t: Triple) -> tuple[str, bool, str, str]:
     """The order of every export (the specification of `sorted_triples`, which does not call it)."""
-    return (t.subject.value, t.predicate.value != RDF_TYPE, t.predicate.value, str(t.object))
+    return (lexical(t.subject), t.predicate.value != RDF_TYPE, t.predicate.value, str(t.object))
 
 
 def _predicate_object_key(t: Triple) -> str:
@@ -38,8 +39,8 @@ def _predicate_object_key(t: Triple) -> str:
     return f"{'0' if p == RDF_TYPE else '1'}{p}\0{t.object}"
 
 
-def _value(node: NamedNode | BlankNode) -> str:
-    return node.value
+def _value(node: NamedNode | BlankNode | Triple) -> str:
+    return lexical(node)
 
 
 @paused_gc()
@@ -50,7 +51,7 @@ def sorted_triples(triples: Iterable[Triple]) -> list[Triple]:
     +500 MB at 1M triples); grouping by subject first sorts short groups on one short-lived string each.
     The groups are keyed by the subject term, not its value: a blank node and an IRI may share a value.
     """
-    by_subject: defaultdict[NamedNode | BlankNode, list[Triple]] = defaultdict(list)
+    by_subject: defaultdict[NamedNode | BlankNode | Triple, list[Triple]] = defaultdict(list)
     for t in triples:
         by_subject[t.subject].append(t)
     out: list[Triple] = []
@@ -75,7 +76,7 @@ def turtle_bytes(triples: list[Triple]) -> bytes:
     pyoxigraph writes the prefix declarations in no fixed order and relative to the base, so the header
     it writes is replaced by ours; the body only uses prefixed names and relative IRIs.
     """
-    body = serialize(triples, format=RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES, base_iri=KG)
+    body = serialized(triples, RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES, base_iri=KG)
     lines = body.split(b"\n")
     start = next((i for i, line in enumerate(lines) if not line.startswith((b"@prefix", b"@base"))), len(lines))
     body_lines = [line if line[:1] in (b"\t", b"") or i == start else b"\n" + line
@@ -84,7 +85,7 @@ def turtle_bytes(triples: list[Triple]) -> bytes:
 
 
 def ntriples_bytes(triples: list[Triple]) -> bytes:
-    return serialize(triples, format=RdfFormat.N_TRIPLES)
+    return serialized(triples, RdfFormat.N_TRIPLES)
 
 
 def write_ntriples(triples: list[Triple], path: Path) -> None:
@@ -99,7 +100,8 @@ def write_ntriples(triples: list[Triple], path: Path) -> None:
 def load_context() -> dict[str, Any]:
     """The shipped JSON-LD context (ontology/context.jsonld): short keys, nothing fetched."""
     with resource_path("ontology", "context.jsonld").open(encoding="utf-8") as handle:
-        return json.load(handle)["@context"]
+        context: dict[str, Any] = json.load(handle)["@context"]
+    return context
 
 
 class _Compactor:
@@ -139,9 +141,13 @@ class _Compactor:
                  if iri.startswith(base) and len(iri) > len(base)), iri)
         return known
 
-    def value_object(self, o: NamedNode | Literal) -> dict[str, str]:
+    def value_object(self, o: Term) -> dict[str, str]:
         if isinstance(o, NamedNode):
             return {"@id": self.compact(o.value)}
+        if isinstance(o, BlankNode):
+            return {"@id": f"_:{o.value}"}
+        if isinstance(o, Triple):
+            raise TypeError(f"JSON-LD 1.1 has no quoted triples: {o}")
         if o.language:
             return {"@value": o.value, "@language": o.language}
         if o.datatype.value == XSD_STRING:
@@ -158,7 +164,7 @@ class _Compactor:
             return kind != "@id" and o.datatype.value == self.expand(kind)
         return o.datatype.value == XSD_STRING
 
-    def place(self, node: dict[str, Any], predicate: str, o: NamedNode | Literal) -> None:
+    def place(self, node: dict[str, Any], predicate: str, o: Term) -> None:
         """Put one object under the best key of `node`."""
         for term, d in self.by_property.get(predicate, []):
             container, kind, lang = d.get("@container"), d.get("@type"), d.get("@language")
@@ -183,7 +189,8 @@ def jsonld_nodes(triples: list[Triple], context: dict[str, Any] | None = None) -
     comp = _Compactor(load_context() if context is None else context)
     nodes: dict[str, dict[str, Any]] = {}
     for t in triples:
-        node = nodes.setdefault(t.subject.value, {"id": comp.compact(t.subject.value)})
+        subject = lexical(t.subject)
+        node = nodes.setdefault(subject, {"id": comp.compact(subject)})
         if t.predicate.value == RDF_TYPE and isinstance(t.object, NamedNode):
             cls = t.object.value
             node.setdefault("type", []).append(comp.class_terms.get(cls) or comp.compact(cls))

@@ -20,9 +20,10 @@ from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import RdfFormat, Triple, parse, serialize
+from pyoxigraph import RdfFormat, Triple, parse
 
 from ..core.namespaces import KG
+from ..core.rdf import serialized
 from ..export.serialise import TURTLE_PREFIXES, jsonld_layout, jsonld_node_blocks, turtle_header
 
 
@@ -56,11 +57,11 @@ def blocks(suffix: str, triples: Sequence[Triple]) -> list[bytes]:
     if suffix == "jsonld":
         return jsonld_node_blocks(list(triples))
     if suffix == "nt":
-        lines = serialize(list(triples), format=RdfFormat.N_TRIPLES).splitlines(keepends=True)
+        lines = serialized(triples, RdfFormat.N_TRIPLES).splitlines(keepends=True)
         sizes = [sum(1 for _ in ts) for _, ts in groupby(triples, key=attrgetter("subject"))]
         bounds = [0, *accumulate(sizes)]
         return [b"".join(lines[a:b]) for a, b in pairwise(bounds)]
-    body = serialize(list(triples), format=RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES, base_iri=KG)
+    body = serialized(triples, RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES, base_iri=KG)
     out: list[list[bytes]] = []
     for line in body.splitlines(keepends=True):
         if line.startswith((b"@prefix", b"@base")):
@@ -72,7 +73,7 @@ def blocks(suffix: str, triples: Sequence[Triple]) -> list[bytes]:
     return [b"".join(lines) for lines in out]
 
 
-def block_lengths(suffix: str, data: bytes, subjects: Sequence[str], layout: Layout) -> array:
+def block_lengths(suffix: str, data: bytes, subjects: Sequence[str], layout: Layout) -> array[int]:
     """The length of each subject's block in `data`, a whole export of those subjects, found by scanning:
     an N-Triples block starts at the line that starts with its subject; Turtle blocks end at a blank line
     (literals are written with their line breaks escaped). Not for JSON-LD: the build knows the length of
@@ -104,7 +105,7 @@ class GraphIndex:
     asserted graph) the record files each subject's triples come from, in build order, joined by newlines."""
 
     subjects: list[str]
-    lengths: dict[str, array]
+    lengths: dict[str, array[int]]
     owners: list[str] | None = None
 
     def to_data(self) -> dict[str, object]:
@@ -187,8 +188,8 @@ def _merge(subjects: list[str], changes: Mapping[str, Change]) -> Iterator[tuple
     yield i, len(subjects), None
 
 
-def _write(plan: list[tuple[int, int, str | None]], lengths: array, changes: Mapping[str, Change], suffix: str,
-           layout: Layout, old_path: Path, new_path: Path) -> array:
+def _write(plan: list[tuple[int, int, str | None]], lengths: array[int], changes: Mapping[str, Change], suffix: str,
+           layout: Layout, old_path: Path, new_path: Path) -> array[int]:
     """One export anew: runs of unchanged blocks are copied by the kernel (`copy_file_range`), never read."""
     sums = list(accumulate(lengths, initial=0))  # block i starts at header + sums[i] + i * len(sep)
     head, sep = len(layout.header), len(layout.sep)

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store, Triple, serialize
+from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store, Triple
 
 from ..core.errors import EndpointNotFound, GraphStoreUnavailable, NoBuild, RemoteError, StoreError
+from ..core.rdf import serialized
 from .discovery import GRAPH_NAMES, LOCAL_GRAPHS, Endpoints, endpoints_for, target_graphs
 from .http import Credentials, credentials_for, make_opener, send
 from .protocol import select_rows
@@ -125,7 +126,7 @@ def bnode_safe_batches(triples: Sequence[Triple], size: int) -> list[list[Triple
 
 
 def ntriples(triples: Sequence[Triple]) -> bytes:
-    return serialize(list(triples), format=RdfFormat.N_TRIPLES) if triples else b""
+    return serialized(triples, RdfFormat.N_TRIPLES) if triples else b""
 
 
 @dataclass

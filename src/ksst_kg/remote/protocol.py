@@ -41,7 +41,7 @@ def _sparql_wrapper(endpoint: str, opener: urllib.request.OpenerDirector, timeou
 def json_term(value: dict[str, Any]) -> Term:
     """A term of SPARQL 1.1 Query Results JSON as a pyoxigraph term."""
     kind = value.get("type")
-    text = value.get("value")
+    text = str(value.get("value", ""))
     if kind == "uri":
         return NamedNode(text)
     if kind == "bnode":

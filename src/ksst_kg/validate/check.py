@@ -18,7 +18,7 @@ import rdflib
 from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 
 from ..core.errors import DataError, Violation
-from ..core.rdf import to_rdflib
+from ..core.rdf import Term, lexical, to_rdflib
 from ..core.resources import ontology_triples
 from .reference import shacl_violations, shapes_graph
 from .shacl import Result, Unsupported, Validator, compile_shapes
@@ -64,7 +64,7 @@ def graph_violations(asserted: Sequence[Triple], ontology: Sequence[Triple],
     validator = None if reference else compiled_shapes()
     if validator is not None:
         try:
-            nodes = None if only is None else {NamedNode(x) for x in only}
+            nodes: set[Term] | None = None if only is None else {NamedNode(x) for x in only}
             results = validator.results(asserted, ontology, in_subject_order=in_subject_order, only=nodes)
             return sorted(_violation(r, origins) for r in results)
         except Unsupported:  # data the compiled checks cannot judge (a blank node compared by order)
@@ -74,7 +74,7 @@ def graph_violations(asserted: Sequence[Triple], ontology: Sequence[Triple],
 
 
 def _violation(result: Result, origins: Mapping[str, str]) -> Violation:
-    focus = result.focus.value
+    focus = lexical(result.focus)
     return Violation(focus=focus, path=result.path, message=result.message, shape=result.shape,
                      component=result.component, severity=result.severity,
-                     value=result.value.value if result.value is not None else "", file=origins.get(focus, ""))
+                     value=lexical(result.value) if result.value is not None else "", file=origins.get(focus, ""))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, Store, Triple
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, QuerySolutions, Store, Triple
 
 from ..core.errors import Violation
 from ..core.namespaces import GRAPH_ASSERTED, GRAPH_ONTOLOGY
+from ..core.rdf import lexical
 from ..core.resources import resource_dir
 
 
@@ -21,13 +22,15 @@ def qc_violations(store: Store, origins: Mapping[str, str] | None = None,
     """Run every QC query (ODK style: a row is a failure) over the asserted graph and the ontology."""
     origins = origins or {}
     out = []
-    default = [NamedNode(g) for g in graphs]
+    default: list[NamedNode | BlankNode | DefaultGraph] = [NamedNode(g) for g in graphs]
     for path in qc_queries():
         rows = store.query(path.read_text(encoding="utf-8"), default_graph=default)
+        if not isinstance(rows, QuerySolutions):
+            raise TypeError(f"{path} is not a SELECT query: a QC check lists its failures as rows")
         variables = rows.variables
         for row in rows:
             values = [row[v] for v in variables if row[v] is not None]
-            focus = values[0].value if values else ""
+            focus = lexical(values[0]) if values else ""
             detail = ", ".join(str(v) for v in values[1:])
             out.append(Violation(focus=focus, path="", message=f"QC check {path.stem} failed: {detail}".rstrip(": "),
                                  shape=path.name, severity="Violation", file=origins.get(focus, "")))

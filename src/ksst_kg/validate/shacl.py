@@ -26,9 +26,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from rdflib.collection import Collection
 
 from ..core.namespaces import RDF, RDFS, SH, XSD
-from ..core.rdf import rdflib_term, reachable
+from ..core.rdf import Term, lexical, rdflib_term, reachable
 
-Term = NamedNode | BlankNode | Literal
 Values = list[Term]
 #: One result: the focus node, the value (or None) it is about, and the constraint that fired.
 Hit = tuple[Term, Term | None]
@@ -198,14 +197,14 @@ def less_or_equal(value: Term, other: Term) -> bool:
     if a_str:
         return str(a) <= str(b)
     try:
-        return bool(a <= b)
+        return bool(a <= b)  # type: ignore[operator]  # rdflib orders literals; TypeError where it cannot
     except TypeError:
         return False
 
 
 def as_string(value: Term) -> str:
     """The string a string-based constraint looks at (the IRI of a NamedNode, the lexical form of a literal)."""
-    return value.value
+    return lexical(value)
 
 
 # --- shapes, compiled --------------------------------------------------------------------------------------
