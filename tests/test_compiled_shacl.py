@@ -17,7 +17,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 from bench.generate import generate
 from ksst_kg import validate
 from ksst_kg.convert import convert
-from ksst_kg.core.rdf import rdflib_term
+from ksst_kg.core.bridge import rdflib_term
 from ksst_kg.core.resources import ontology_triples
 from ksst_kg.export.serialise import RDF_TYPE, sorted_triples
 from ksst_kg.records import load_dataset

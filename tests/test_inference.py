@@ -76,7 +76,7 @@ def ox(graph: rdflib.Graph) -> list[Triple]:
 
 def test_compiled_rules_give_exactly_owlrls_entailments_on_the_real_data() -> None:
     from ksst_kg.convert import convert
-    from ksst_kg.core.rdf import to_rdflib
+    from ksst_kg.core.bridge import to_rdflib
     from ksst_kg.core.resources import ontology_triples
     from ksst_kg.infer import compiled_entailments
     from ksst_kg.records import load_dataset

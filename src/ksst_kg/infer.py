@@ -32,9 +32,10 @@ from typing import TypeVar
 import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from .core.bridge import oxigraph_term, to_rdflib
 from .core.gcpause import paused_gc
 from .core.namespaces import KG, OWL, RDF, RDFS
-from .core.rdf import lexical, oxigraph_term, reachable, to_rdflib
+from .core.rdf import lexical, reachable
 
 #: Types every individual has under OWL RL or RDFS; they carry no information.
 NOISE_TYPES = frozenset({

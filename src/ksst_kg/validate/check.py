@@ -17,8 +17,9 @@ from pathlib import Path
 import rdflib
 from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 
+from ..core.bridge import to_rdflib
 from ..core.errors import DataError, Violation
-from ..core.rdf import Term, lexical, to_rdflib
+from ..core.rdf import Term, lexical
 from ..core.resources import ontology_triples
 from .reference import shacl_violations, shapes_graph
 from .shacl import Result, Unsupported, Validator, compile_shapes

@@ -25,8 +25,9 @@ import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from rdflib.collection import Collection
 
+from ..core.bridge import rdflib_term
 from ..core.namespaces import RDF, RDFS, SH, XSD
-from ..core.rdf import Term, lexical, rdflib_term, reachable
+from ..core.rdf import Term, lexical, reachable
 
 Values = list[Term]
 #: One result: the focus node, the value (or None) it is about, and the constraint that fired.
