@@ -42,11 +42,19 @@ def fingerprint(*, infer: bool, data_dir: Path) -> str:
 
     The data folder's name is part of it because violations name record files by it."""
     digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{infer}\0{data_dir}\0".encode())
-    files = [(p.relative_to(PACKAGE_DIR).as_posix(), p) for p in sorted(PACKAGE_DIR.rglob("*.py"))]
+    digest.update(code_digest(PACKAGE_DIR).encode())
     for folder in ("ontology", "shapes", "qc"):
-        files += [(f"{folder}/{p.name}", p) for p in sorted(resource_dir(folder).iterdir()) if p.is_file()]
-    for name, path in files:  # every module of every subpackage: a code change anywhere means a clean build
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        for path in sorted(p for p in resource_dir(folder).iterdir() if p.is_file()):
+            digest.update(f"{folder}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def code_digest(package_dir: Path) -> str:
+    """SHA-256 of every module of the package, subpackages included, by relative path: an edit to any module
+    anywhere in the package means a clean build."""
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*.py")):
+        digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
