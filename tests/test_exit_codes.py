@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ksst_kg import ExitCode
 
-from .servers import HOST, free_port
+from .servers import HOST, free_port, tiny_build  # noqa: F401
 
 
 def ksst(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -72,15 +72,13 @@ def test_usage_is_2() -> None:
     assert one_line(result.stderr) == "ksst query: --param takes key=value, not 'no-equals-sign'"
 
 
-def test_a_store_that_is_down_is_3(tmp_path: Path) -> None:
+def test_a_store_that_is_down_is_3(tiny_build: Path) -> None:  # noqa: F811
     url = f"http://{HOST}:{free_port()}/query"  # nothing listens there
     result = ksst("query", "gaps", "--endpoint", url)
     assert result.returncode == ExitCode.STORE == 3
     port = url.split(":")[2].split("/")[0]
     assert one_line(result.stderr).startswith(f"ksst query: cannot connect to {HOST}:{port} (connection refused)")
-    tiny = tmp_path / "build" / "store"
-    tiny.mkdir(parents=True)
-    loaded = ksst("load", "--endpoint", url, "--out", str(tmp_path / "build"))
+    loaded = ksst("load", "--endpoint", url, "--out", str(tiny_build))
     assert loaded.returncode == 3
     assert one_line(loaded.stderr).startswith(f"ksst load: cannot connect to {HOST}:{port}")
 
@@ -100,3 +98,10 @@ def test_a_bug_is_4_with_its_traceback_in_a_log(tmp_path: Path) -> None:
     assert match, line
     log = Path(match.group(1)).read_text()
     assert "Traceback (most recent call last)" in log and "injected fault" in log
+
+
+def test_a_store_that_cannot_be_read_is_3(tmp_path: Path) -> None:
+    (tmp_path / "build" / "store").mkdir(parents=True)  # a folder, but no store in it
+    result = ksst("query", "gaps", "--out", str(tmp_path / "build"))
+    assert result.returncode == ExitCode.STORE == 3
+    assert one_line(result.stderr).startswith(f"ksst query: cannot open the embedded store at {tmp_path}/build/store")

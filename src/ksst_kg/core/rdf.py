@@ -4,9 +4,12 @@ store speaks). The bridge to rdflib, which only validating and inferring need, i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, serialize
+
+from .errors import NoBuild, StoreError
 
 T = TypeVar("T")
 #: A term as pyoxigraph types a subject or an object: our graphs hold no quoted triples (RDF 1.2), but the
@@ -36,3 +39,14 @@ def reachable(edges: Mapping[T, Iterable[T]], start: T) -> set[T]:
                 seen.add(nxt)
                 todo.append(nxt)
     return seen
+
+
+def open_build_store(path: Path) -> Store:
+    """A build's embedded store, read-only: NoBuild where there is none, StoreError where it cannot be read."""
+    if not path.is_dir():
+        raise NoBuild(f"no embedded store at {path}; run `ksst build` first (or pass --out)")
+    try:
+        return Store.read_only(str(path))
+    except OSError as exc:
+        raise StoreError(f"cannot open the embedded store at {path} ({' '.join(str(exc).split())}); "
+                         f"build again with `ksst build --clean`") from exc

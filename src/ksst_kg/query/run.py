@@ -14,8 +14,9 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Store, Triple
 
 from .. import remote
-from ..core.errors import NoBuild, QueryError, StoreError
+from ..core.errors import QueryError
 from ..core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, XSD
+from ..core.rdf import open_build_store
 from .saved import Term, inline_terms, strip_code
 
 Row = dict[str, Term | None]
@@ -30,15 +31,6 @@ class Result:
     variables: list[str]
     rows: list[Row]
     boolean: bool | None = None  # the answer of an ASK query (also given as one row `ask`)
-
-
-def open_store(path: Path) -> Store:
-    if not path.is_dir():
-        raise NoBuild(f"no store at {path}; run `ksst build` first")
-    try:
-        return Store.read_only(str(path))
-    except OSError as exc:
-        raise StoreError(f"cannot open the store at {path}: {exc}") from exc
 
 
 def _result(answer: object) -> Result:
@@ -175,4 +167,4 @@ def answer(query: str, bindings: Mapping[str, Term] | None = None, *, build_dir:
     if endpoint:
         return run_remote(endpoint, query, bindings, graphs, user=user, password=password, timeout=timeout,
                           auth=auth)
-    return run_embedded(open_store(Path(build_dir) / "store"), query, bindings, graphs)
+    return run_embedded(open_build_store(Path(build_dir) / "store"), query, bindings, graphs)

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store, Triple
+from pyoxigraph import BlankNode, NamedNode, RdfFormat, Triple
 
-from ..core.errors import EndpointNotFound, GraphStoreUnavailable, NoBuild, RemoteError, StoreError
-from ..core.rdf import serialized
+from ..core.errors import EndpointNotFound, GraphStoreUnavailable, RemoteError, StoreError
+from ..core.rdf import open_build_store, serialized
 from .discovery import GRAPH_NAMES, LOCAL_GRAPHS, Endpoints, endpoints_for, target_graphs
 from .http import Credentials, credentials_for, make_opener, send
 from .protocol import select_rows
@@ -65,10 +65,7 @@ class NoProgress:
 
 def local_graphs(build_dir: Path) -> dict[str, list[Triple]]:
     """The asserted, inferred and ontology triples of a build, read from its embedded store."""
-    path = Path(build_dir) / "store"
-    if not path.is_dir():
-        raise NoBuild(f"no embedded store at {path}; run `ksst build` first (or pass --out)")
-    store = Store.read_only(str(path))
+    store = open_build_store(Path(build_dir) / "store")
     try:
         return {name: [q.triple for q in store.quads_for_pattern(None, None, None, NamedNode(iri))]
                 for name, iri in LOCAL_GRAPHS.items()}
