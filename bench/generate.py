@@ -363,7 +363,7 @@ def new_source(ctx: Ctx, year: int, start: dt.date | None = None) -> str:
     publisher = rng.choice(outlets)
     n = ctx.next_serial()
     sid = f"{publisher}-{year}-{n:06d}"
-    src: dict[str, Any] = {"id": sid, "file": f"{900000 + n:06d}_synthetic.txt", "publisher": publisher,
+    src: dict[str, Any] = {"id": sid, "publisher": publisher,  # no `file`: the project keeps no copies of texts
                            "url": f"https://news.example.org/{publisher}/{year}/{n:06d}", "language": "id"}
     if rng.random() < 0.7:
         src["headline"] = f"Kemenperin Latih Peserta dari Negara Colombo Plan ({n})"
@@ -800,8 +800,15 @@ def build_world(target: int, seed: int, data: Path = REAL_DATA) -> Ctx:
 # --- writing ---------------------------------------------------------------------------------------------
 
 
+class _PlainDumper(_Dumper):
+    """Writes a value used twice twice: the record loader refuses YAML anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(data: Any, path: Path, header: str) -> None:
-    text = yaml.dump(_clean(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110,
+    text = yaml.dump(_clean(data), Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=110,
                      default_flow_style=None)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"# {header}\n" + text, encoding="utf-8")

@@ -1,4 +1,9 @@
-"""Shared fixtures: one real build of the real data per test session, and helpers to read it."""
+"""Shared fixtures: one build of the test data set per test session, and helpers to read it.
+
+The code's tests run on `tests/data/`, a frozen data set of their own (four editions read from real articles,
+frozen as they were, and one invented edition that uses every feature of the record format); they never read
+`data/`, which curators change. The real data is checked by `tests/test_data.py` against its expectations.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,13 @@ from ksst_kg import BuildResult, build
 from ksst_kg.core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, sparql_prologue
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
+DATA = ROOT / "tests" / "data"
 DEFAULT_GRAPHS = [NamedNode(g) for g in (GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY)]
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    """The real data, built once into a temporary folder."""
+    """The test data set, built once into a temporary folder."""
     return build(DATA, tmp_path_factory.mktemp("build") / "build")
 
 
@@ -38,7 +43,7 @@ def select(store: Store, query: str) -> list[dict[str, str]]:
 
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
-    """A private copy of data/ that a test may break."""
+    """A private copy of the test data set that a test may break."""
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target

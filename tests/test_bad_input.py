@@ -85,9 +85,9 @@ def test_bad_input_is_reported_and_changes_nothing(
 
 
 def test_a_shacl_violation_names_the_data_file(data_copy: Path, tmp_path: Path) -> None:
-    # A participant count the schema accepts but the shapes forbid would be caught by pydantic first, so
-    # break something only the shapes know: a country list whose marker is empty.
-    replace_in(data_copy / "editions" / "sim-2018.yaml", "marker: seperti", "marker: ' '")
+    # The loader checks that a place exists, the shapes what kind of place it is: an edition held in a hotel.
+    replace_in(data_copy / "editions" / "sim-2018.yaml", "places: [jakarta, bandung]",
+               "places: [jakarta, hotel-ramada-bintang-bali]")
     proc = subprocess.run([sys.executable, "-m", "ksst_kg", "build", "--data", str(data_copy),
                            "--out", str(tmp_path / "b")], capture_output=True, text=True, check=False)
     assert proc.returncode != 0

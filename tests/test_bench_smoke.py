@@ -11,7 +11,7 @@ from bench.generate import generate, parse_size
 from ksst_kg import build
 from ksst_kg.records import load_dataset
 
-from .conftest import ROOT
+from .conftest import DATA, ROOT
 
 TINY = 4_000
 
@@ -27,15 +27,15 @@ def test_sizes_parse() -> None:
 
 
 def test_generated_data_loads_builds_and_is_reproducible(tmp_path: Path) -> None:
-    first = generate(tmp_path / "a", TINY, seed=7)
-    generate(tmp_path / "b", TINY, seed=7)
+    first = generate(tmp_path / "a", TINY, seed=7, data=DATA)
+    generate(tmp_path / "b", TINY, seed=7, data=DATA)
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
-    other = generate(tmp_path / "c", TINY, seed=8)
+    other = generate(tmp_path / "c", TINY, seed=8, data=DATA)
     assert _files(tmp_path / "a") != _files(tmp_path / "c")
     assert first["synthetic_editions"] >= 1
 
     ds = load_dataset(tmp_path / "a")
-    real = load_dataset(ROOT / "data")
+    real = load_dataset(DATA)
     assert len(ds.editions) == first["editions"] > len(real.editions)
     assert len(ds.people) > len(real.people)
     assert {e.id for e in real.editions} <= {e.id for e in ds.editions}
@@ -48,7 +48,7 @@ def test_generated_data_loads_builds_and_is_reproducible(tmp_path: Path) -> None
 
 
 def test_generator_makes_the_kinds_of_record_the_model_has(tmp_path: Path) -> None:
-    summary = generate(tmp_path / "data", 60_000, seed=3)
+    summary = generate(tmp_path / "data", 60_000, seed=3, data=DATA)
     for kind in ("country-lists/complete", "country-lists/partial", "discrepancies/value-conflict",
                  "participants"):
         assert summary.get(kind, 0) > 0, kind

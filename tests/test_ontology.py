@@ -72,7 +72,8 @@ OWL2_DATATYPES = frozenset({
 SINGLE_VALUED = frozenset({
     KSST.year, SCHEMA.startDate, SCHEMA.endDate, SCHEMA.duration, KSST.batchOrdinal, KSST.hostingYearOrdinal,
     KSST.statedParticipantCount, KSST.statedCountryCount, SCHEMA.eventAttendanceMode, KSST.theme, SCHEMA.name,
-    KSST.plannedYear, KSST.partOfProgramme, KSST.meetingOrdinal, KSST.month,
+    KSST.plannedYear, KSST.partOfProgramme, KSST.meetingOrdinal, KSST.month, KSST.eventKind, KSST.activityStatus,
+    KSST.joinedIn, KSST.leftIn,
 })
 
 #: The OWL kind of the reused terms the graph uses: a property IRI has one kind only.
@@ -145,7 +146,15 @@ REQUIRED_AXIOMS = [
     (KSST.EditionPlan, RDFS.subClassOf, PROV.Plan),
     (KSST.CooperationFramework, RDFS.subClassOf, PROV.Plan),
     (KSST.Claim, RDFS.subClassOf, PROV.Entity),
-    (KSST.SourceDocument, RDFS.subClassOf, SCHEMA.NewsArticle),
+    (KSST.SourceDocument, RDFS.subClassOf, PROV.Entity),
+    (KSST.NewsArticle, RDFS.subClassOf, KSST.SourceDocument),
+    (KSST.NewsArticle, RDFS.subClassOf, SCHEMA.NewsArticle),
+    (KSST.PublicDocument, RDFS.subClassOf, KSST.SourceDocument),
+    (KSST.WebPage, RDFS.subClassOf, KSST.SourceDocument),
+    (KSST.EditionEvent, RDFS.subClassOf, PROV.Activity),
+    (KSST.hasEvent, OWL.inverseOf, KSST.eventOf),
+    (KSST.recounts, RDFS.subPropertyOf, SCHEMA.about),
+    (KSST.openedBy, RDFS.subPropertyOf, PROV.wasAssociatedWith),
     (KSST.Person, RDFS.subClassOf, SCHEMA.Person),
     (KSST.Person, RDFS.subClassOf, PROV.Person),
     (KSST.Country, RDFS.subClassOf, SCHEMA.Country),

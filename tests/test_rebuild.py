@@ -194,7 +194,7 @@ def test_nothing_changed(rebuilt: tuple[Path, Path], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("file", "change", "expected", "names"), [
-    pytest.param("sim-2018", lambda r: [cl.update(marker=" ") for cl in r["country_lists"]], "ValidationFailed",
+    pytest.param("sim-2018", lambda r: r.update(places=["jakarta", "hotel-ramada-bintang-bali"]), "ValidationFailed",
                  "sim-2018.yaml", id="shapes"),
     pytest.param("sim-2021", lambda r: r.pop("discrepancies"), "ValidationFailed", "unresolved-conflict",
                  id="qc: an unexplained conflict"),
@@ -332,7 +332,7 @@ def test_random_edits_of_generated_data(tmp_path: Path) -> None:
     from bench.generate import generate
 
     data = tmp_path / "data"
-    generate(data, target=4_000, seed=7)
+    generate(data, target=4_000, seed=7, data=DATA)
     out = tmp_path / "build"
     build(data, out)
     seen = _random_walk(data, out, tmp_path, steps=8, seed=7)

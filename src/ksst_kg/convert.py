@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any, TypeVar
@@ -20,7 +20,8 @@ from pyoxigraph import Literal, NamedNode, Triple
 from .core.errors import RecordError
 from .core.gcpause import paused_gc
 from .core.namespaces import DCTERMS, KG, KSST, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, WD, XSD
-from .records import Dataset, Edition, Fact, Source
+from .records import Dataset, Edition, Fact, Item, Source
+from .records.model import SOURCE_TYPES
 
 Term = NamedNode | Literal
 V = TypeVar("V")
@@ -84,18 +85,33 @@ def claim_iri(subject: NamedNode, predicate: NamedNode, obj: Term, scope: NamedN
     return NamedNode(f"{subject.value}/claim/{digest}")
 
 
+Written = tuple[tuple[str, tuple[str, ...]], ...]  # (text as a source wrote it, the sources that wrote it so)
+
+
 @dataclass(frozen=True)
 class Prov:
-    """Where a fact comes from: the sources, whether it is inferred and why, and the passage."""
+    """Where a fact comes from: the sources, whether it is inferred and why, the passage, the word the source
+    puts before it (`marker`) and how the sources wrote it (`written`)."""
 
     sources: tuple[str, ...]
     inferred: bool = False
     reasoning: str | None = None
     passage: str | None = None
+    marker: str | None = None
+    written: Written = ()
 
     @classmethod
-    def of(cls, fact: Fact[Any], default: Iterable[str] = ()) -> Prov:
-        return cls(tuple(fact.sources or default), fact.inferred, fact.reasoning, fact.passage)
+    def of(cls, fact: Item[Any], default: Iterable[str] = ()) -> Prov:
+        sources = tuple((fact.sources if isinstance(fact, Fact) else None) or default)
+        return cls(sources, fact.inferred, fact.reasoning, fact.passage, fact.marker, written_of(fact))
+
+    def with_passage(self, passage: str | None) -> Prov:
+        return self if self.passage or not passage else replace(self, passage=passage)
+
+
+def written_of(fact: Item[Any] | Any) -> Written:
+    """The spellings of a fact (or of anything with `as_written`), each with the sources it names (or none)."""
+    return tuple((w.value, tuple(w.sources or ())) for w in fact.as_written)
 
 
 @dataclass
@@ -106,6 +122,8 @@ class Chunk:
     triples: set[Triple] = field(default_factory=set)
     subjects: set[str] = field(default_factory=set)
     claims: dict[tuple[str, str], list[tuple[Term, NamedNode]]] = field(default_factory=dict)
+    written: dict[str, set[str]] = field(default_factory=dict)  # claim IRI → the spellings it keeps
+    languages: dict[str, str] = field(default_factory=dict)  # source id → language, for text as written
 
     def add(self, s: NamedNode, p: NamedNode, o: Term) -> None:
         """A structural triple: no claim (types, generated labels, links of parts to their edition)."""
@@ -116,6 +134,11 @@ class Chunk:
         """Structural triples about one subject: `add` for each pair, with one subject look-up."""
         self.triples.update([Triple(s, p, o) for p, o in about])
         self.subjects.add(s.value)
+
+    def as_written(self, text: str, sources: Iterable[str]) -> Literal:
+        """Text as a source wrote it, tagged with the language of the (first) source, kept exactly."""
+        first = next(iter(sources), None)
+        return Literal(" ".join(text.split()), language=self.languages.get(first or "", "und"))
 
     def fact(self, s: NamedNode, p: NamedNode, o: Term, prov: Prov, *, edition: NamedNode | None = None,
              key: str | None = None) -> NamedNode:
@@ -132,12 +155,27 @@ class Chunk:
             about.append((ksst("reasoning"), en(prov.reasoning)))
         if prov.passage:
             about.append((ksst("passage"), plain(prov.passage)))
+        if prov.marker:
+            about.append((ksst("marker"), self.as_written(prov.marker, prov.sources)))
         if edition is not None:
             about.append((ksst("aboutEdition"), edition))
+        for text, sources in prov.written:
+            form = self.written_form(c, text, sources or prov.sources)
+            about.append((ksst("writtenAs"), form))
+            self.written.setdefault(c.value, set()).add(" ".join(text.split()))
         self.describe(c, about)
         if key is not None:
             self.claims.setdefault((s.value, key), []).append((o, c))
         return c
+
+    def written_form(self, owner: NamedNode, text: str, sources: Iterable[str]) -> NamedNode:
+        """`{owner}/written/{hash}`: a name or phrase as the sources wrote it (ksst:WrittenForm)."""
+        sources = tuple(sources)
+        value = self.as_written(text, sources)
+        node = NamedNode(f"{owner.value}/written/{hashlib.sha1(str(value).encode()).hexdigest()[:12]}")
+        self.describe(node, [(RDF_TYPE, ksst("WrittenForm")), (ksst("writtenText"), value),
+                             *((iri(PROV + "wasDerivedFrom"), kg(f"source/{x}")) for x in sources)])
+        return node
 
 
 def labels(chunk: Chunk, s: NamedNode, name_en: str, name_id: str | None = None,
@@ -176,6 +214,7 @@ class Lookups:
     places: dict[str, str]
     sources: dict[str, Source]
     concepts: dict[tuple[str, str], str]
+    languages: dict[str, str]
 
     @classmethod
     def of(cls, ds: Dataset) -> Lookups:
@@ -186,6 +225,7 @@ class Lookups:
             sources=_first_by_id((x.id, x) for x in ds.sources),
             concepts={(name, ident): label for name, scheme in ds.schemes.items()
                       for ident, label in _first_by_id((c.id, c.label_en) for c in scheme.concepts).items()},
+            languages=_first_by_id((x.id, x.language) for x in ds.sources),
         )
 
 
@@ -199,9 +239,9 @@ def place_or_country(ds: Dataset, ident: str, lookups: Lookups | None = None) ->
 
 
 def convert_reference(ds: Dataset, lookups: Lookups | None = None) -> Chunk:
-    """Countries, organisations, places, concept schemes, sources, programmes and people."""
+    """Countries, organisations, places, concept schemes, sources, programmes, people and member states."""
     lookups = lookups or Lookups.of(ds)
-    chunk = Chunk(str(ds.root / "reference"))
+    chunk = Chunk(str(ds.root / "reference"), languages=lookups.languages)
     _countries(ds, chunk)
     _organisations(ds, chunk, lookups)
     _places(ds, chunk, lookups)
@@ -209,6 +249,7 @@ def convert_reference(ds: Dataset, lookups: Lookups | None = None) -> Chunk:
     _sources(ds, chunk)
     _programmes(ds, chunk)
     _people(ds, chunk)
+    _memberships(ds, chunk)
     return chunk
 
 
@@ -261,7 +302,7 @@ def _places(ds: Dataset, chunk: Chunk, lookups: Lookups) -> None:
     for p in ds.places:
         s = kg(f"place/{p.id}")
         chunk.add(s, RDF_TYPE, ksst(p.type))
-        labels(chunk, s, p.name_en, p.name_id)
+        labels(chunk, s, p.name_en, p.name_id, p.variants)
         chunk.add(s, iri(SCHEMA + "containedInPlace"), place_or_country(ds, p.within, lookups))
         if p.wikidata:
             chunk.add(s, iri(SCHEMA + "sameAs"), iri(WD + p.wikidata))
@@ -286,21 +327,47 @@ def _concepts(ds: Dataset, chunk: Chunk) -> None:
                 chunk.add(s, iri(SKOS + "topConceptOf"), sch)
 
 
+SOURCE_NOUNS = {"news-article": "article", "web-page": "web page", "public-document": "document"}
+
+
 def _sources(ds: Dataset, chunk: Chunk) -> None:
     publishers = {o.id: o.name_en for o in ds.organisations}
     for src in ds.sources:
         s = kg(f"source/{src.id}")
         chunk.add(s, RDF_TYPE, ksst("SourceDocument"))
-        chunk.add(s, iri(RDFS + "label"), en(f"{publishers[src.publisher]} article ({src.file[:3]})"))
+        chunk.add(s, RDF_TYPE, ksst(SOURCE_TYPES[src.type]))
+        chunk.add(s, iri(RDFS + "label"), en(f"{publishers[src.publisher]} {SOURCE_NOUNS[src.type]} {src.id}"))
         chunk.add(s, iri(SCHEMA + "publisher"), kg(f"org/{src.publisher}"))
         chunk.add(s, iri(SCHEMA + "url"), iri(src.url))
         chunk.add(s, iri(DCTERMS + "language"), plain(src.language))
-        chunk.add(s, ksst("fileName"), plain(src.file))
+        if src.file:
+            chunk.add(s, ksst("fileName"), plain(src.file))
         if src.headline:
-            chunk.add(s, iri(DCTERMS + "title"), ind(src.headline))
+            chunk.add(s, iri(DCTERMS + "title"), chunk.as_written(src.headline, [src.id]))
+        if src.headline_note:
+            chunk.add(s, ksst("headlineNote"), en(src.headline_note))
         if src.date_published:
-            chunk.add(s, iri(SCHEMA + "datePublished"), typed(src.date_published.isoformat(), "date"))
-        chunk.add(s, ksst("datePublishedNote"), en(src.date_published_note))
+            date = typed(src.date_published.value.isoformat(), "date")
+            if src.date_published.inferred or src.date_published.as_written or src.date_published.marker:
+                chunk.fact(s, iri(SCHEMA + "datePublished"), date, Prov.of(src.date_published, [src.id]))
+            else:
+                chunk.add(s, iri(SCHEMA + "datePublished"), date)
+        if src.date_published_note:
+            chunk.add(s, ksst("datePublishedNote"), en(src.date_published_note))
+        for author in src.author:
+            chunk.add(s, ksst("authorName"), plain(author))
+        if src.byline:
+            chunk.add(s, ksst("byline"), plain(src.byline))
+        if src.photo_credit:
+            chunk.add(s, ksst("photoCredit"), plain(src.photo_credit))
+        if src.date_retrieved:
+            chunk.add(s, ksst("dateRetrieved"), typed(src.date_retrieved.isoformat(), "date"))
+        if src.reading_note:
+            chunk.add(s, ksst("readingNote"), en(src.reading_note))
+        for edition in src.editions_about():
+            chunk.add(s, iri(SCHEMA + "about"), kg(f"edition/{edition}"))
+        for edition in src.editions_recounted():
+            chunk.add(s, ksst("recounts"), kg(f"edition/{edition}"))
 
 
 def _programmes(ds: Dataset, chunk: Chunk) -> None:
@@ -322,6 +389,16 @@ def _programmes(ds: Dataset, chunk: Chunk) -> None:
             chunk.fact(s, iri(SCHEMA + "organizer"), kg(f"org/{org.value}"), Prov.of(org))
         if prog.audience:
             chunk.fact(s, ksst("forMembersOf"), kg(f"org/{prog.audience.value}"), Prov.of(prog.audience))
+        for title in prog.titles:
+            node = NamedNode(f"{s.value}/title/{hashlib.sha1(title.value.encode()).hexdigest()[:12]}")
+            prov = Prov.of(title)
+            chunk.add(node, RDF_TYPE, ksst("ProgrammeTitle"))
+            chunk.add(node, iri(RDFS + "label"), en(f"Title of {prog.name_en}: {title.value}"))
+            chunk.fact(s, ksst("hasTitle"), node, prov)
+            chunk.fact(node, iri(SCHEMA + "name"), Literal(" ".join(title.value.split()), language=title.language),
+                       prov)
+            for year in title.years:
+                chunk.fact(node, ksst("usedInYear"), typed(year, "gYear"), prov)
 
 
 def _people(ds: Dataset, chunk: Chunk) -> None:
@@ -333,6 +410,28 @@ def _people(ds: Dataset, chunk: Chunk) -> None:
         if person.from_country:
             iso3 = ds.resolve_country(person.from_country.value)
             chunk.fact(s, ksst("fromCountry"), kg(f"country/{iso3}"), Prov.of(person.from_country))
+        for text, sources in written_of(person):
+            chunk.add(s, ksst("writtenAs"), chunk.written_form(s, text, sources))
+
+
+def _memberships(ds: Dataset, chunk: Chunk) -> None:
+    """`kg:member-state/{organisation}/{ISO3}`: a country's membership of an organisation, with the years."""
+    names = {c.iso3: c.name_en for c in ds.countries}
+    orgs = {o.id: o.name_en for o in ds.organisations}
+    for organisation, members in sorted(ds.memberships.items()):
+        for member in members:
+            iso3 = ds.resolve_country(member.country) or ""
+            s = kg(f"member-state/{organisation}/{iso3}")
+            prov = Prov(tuple(member.sources))
+            chunk.add(s, RDF_TYPE, ksst("StateMembership"))
+            chunk.add(s, iri(RDFS + "label"), en(f"{names[iso3]}, member state of {orgs[organisation]}"))
+            chunk.fact(s, ksst("memberState"), kg(f"country/{iso3}"), prov)
+            chunk.fact(s, ksst("membershipOf"), kg(f"org/{organisation}"), prov)
+            chunk.fact(s, ksst("joinedIn"), typed(member.joined.value, "gYear"), Prov.of(member.joined, member.sources))
+            if member.left is not None:
+                chunk.fact(s, ksst("leftIn"), typed(member.left.value, "gYear"), Prov.of(member.left, member.sources))
+            if member.note:
+                chunk.add(s, iri(RDFS + "comment"), en(member.note))
 
 
 # --- editions -------------------------------------------------------------------------------------------
@@ -344,7 +443,7 @@ class _EditionWriter:
     def __init__(self, ds: Dataset, ed: Edition, file: str, lookups: Lookups) -> None:
         self.ds, self.ed, self.file, self.lookups = ds, ed, file, lookups
         self.s = kg(f"edition/{ed.id}")
-        self.chunk = Chunk(file)
+        self.chunk = Chunk(file, languages=lookups.languages)
         self.names = lookups.names
         years = "/".join(str(f.value) for f in ed.year)
         where = " and ".join(self._place_name(f.value) for f in ed.places) or ", ".join(f.value for f in ed.mode)
@@ -353,20 +452,18 @@ class _EditionWriter:
     def concept_label(self, scheme: str, ident: str) -> str:
         return self.lookups.concepts[scheme, ident]
 
-    def prov(self, fact: Fact[Any], default: Iterable[str] | None = None) -> Prov:
+    def prov(self, fact: Item[Any], default: Iterable[str] | None = None) -> Prov:
         return Prov.of(fact, self.ed.sources if default is None else default)
 
-    def facts(self, subject: NamedNode, predicate: NamedNode, facts: Iterable[Fact[Any]], make: Any,
+    def facts(self, subject: NamedNode, predicate: NamedNode, facts: Iterable[Item[Any]], make: Any,
               key: str, default: Iterable[str] | None = None, passage: str | None = None) -> None:
         for fact in facts:
-            prov = self.prov(fact, default)
-            if passage and not prov.passage:
-                prov = Prov(prov.sources, prov.inferred, prov.reasoning, passage)
+            prov = self.prov(fact, default).with_passage(passage)
             self.chunk.fact(subject, predicate, make(fact.value), prov, edition=self.s, key=key)
 
     def one(self, subject: NamedNode, predicate: NamedNode, obj: Term, key: str,
-            sources: Iterable[str] | None, passage: str | None = None) -> NamedNode:
-        prov = Prov(tuple(sources or self.ed.sources), passage=passage)
+            sources: Iterable[str] | None, passage: str | None = None, written: Written = ()) -> NamedNode:
+        prov = Prov(tuple(sources or self.ed.sources), passage=passage, written=written)
         return self.chunk.fact(subject, predicate, obj, prov, edition=self.s, key=key)
 
     def write(self) -> Chunk:
@@ -381,13 +478,12 @@ class _EditionWriter:
         self.facts(s, ksst("batchLabel"), ed.batch_label, plain, "batch_label")
         self.facts(s, ksst("hostingYearOrdinal"), ed.hosting_year_ordinal,
                    lambda v: typed(v, "positiveInteger"), "hosting_year_ordinal")
-        self.facts(s, iri(SCHEMA + "startDate"), ed.start_date, lambda v: typed(v.isoformat(), "date"),
-                   "start_date")
-        self.facts(s, iri(SCHEMA + "endDate"), ed.end_date, lambda v: typed(v.isoformat(), "date"), "end_date")
+        self.facts(s, iri(SCHEMA + "startDate"), ed.start_date, _date, "start_date")
+        self.facts(s, iri(SCHEMA + "endDate"), ed.end_date, _date, "end_date")
         self.facts(s, iri(SCHEMA + "duration"), ed.duration_days, lambda v: typed(f"P{v}D", "duration"),
                    "duration_days")
-        self.facts(s, ksst("heldIn"), ed.places, lambda v: kg(f"place/{v}"), "places")
-        self.facts(s, ksst("venue"), ed.venue, lambda v: kg(f"place/{v}"), "venue")
+        self.facts(s, ksst("heldIn"), ed.places, _place, "places")
+        self.facts(s, ksst("venue"), ed.venue, _place, "venue")
         self.facts(s, iri(SCHEMA + "eventAttendanceMode"), ed.mode, lambda v: iri(MODES[v]), "mode")
         self.facts(s, ksst("hostCountry"), ed.host_country, self._country, "host_country")
         self.facts(s, iri(SCHEMA + "name"), ed.title, en, "title")
@@ -401,6 +497,7 @@ class _EditionWriter:
         self.facts(s, ksst("curriculumTopic"), ed.topics, lambda v: concept("topics", v), "topics")
         self.facts(s, ksst("contextNote"), ed.notes, en, "notes")
         self._country_lists()
+        self._events()
         self._roles()
         self._visits()
         self._workshops()
@@ -411,8 +508,7 @@ class _EditionWriter:
         return c
 
     def _source_label(self, ident: str) -> str:
-        source = self.lookups.sources[ident]
-        return f"{self.names[source.publisher]} ({source.file[:3]})"
+        return f"{self.names[self.lookups.sources[ident].publisher]} ({ident})"
 
     def _place_name(self, ident: str) -> str:
         return self.lookups.places[ident]
@@ -428,37 +524,80 @@ class _EditionWriter:
         self.chunk.add(node, iri(RDFS + "label"), en(label))
         return node
 
+    def _status(self, node: NamedNode, key: str, status: list[Fact[Any]], sources: list[str] | None,
+                passage: str | None) -> None:
+        """`ksst:activityStatus` planned or reported, where the record says (no status: reported)."""
+        self.facts(node, ksst("activityStatus"), status, lambda v: concept("activity-status", v), f"{key}/status",
+                   sources or self.ed.sources, passage)
+
+    def _list_note(self, node: NamedNode, key: str, what: str, note: Any, sources: list[str] | None,
+                   passage: str | None) -> None:
+        """How the source gives a list of a visit (`institution_list`, `place_list`): whole or examples."""
+        if note is None:
+            return
+        self.one(node, ksst(f"{what}ListCompleteness"), concept("completeness", note.completeness),
+                 f"{key}/{what}-list", sources, passage)
+        if note.marker:
+            self.one(node, ksst(f"{what}ListMarker"), self.chunk.as_written(note.marker, sources or self.ed.sources),
+                     f"{key}/{what}-list/marker", sources, passage)
+
     def _country_lists(self) -> None:
+        per_country: dict[NamedNode, list[tuple[str, Item[Any], str | None]]] = {}
         for cl in self.ed.country_lists:
             node = self._part("country-list", cl.source, "CountryList", "countryList", "countryListOf",
                               f"Countries named by {self._source_label(cl.source)} ({self.label_en})")
             self.chunk.add(node, iri(PROV + "wasDerivedFrom"), kg(f"source/{cl.source}"))
             src = [cl.source]
-            self.one(node, ksst("listCompleteness"), concept("completeness", cl.completeness),
-                     f"country-list/{cl.source}/completeness", src, cl.passage)
-            self.one(node, ksst("listMarker"), ind(cl.marker), f"country-list/{cl.source}/marker", src,
-                     cl.passage)
-            for name in cl.countries:
-                country = self._country(name)
-                self.one(node, ksst("listedCountry"), country, f"country-list/{cl.source}/countries", src,
-                         cl.passage)
-                self.one(self.s, ksst("participatingCountry"), country, "countries", src, cl.passage)
+            self.facts(node, ksst("listCompleteness"), [cl.completeness], lambda v: concept("completeness", v),
+                       f"country-list/{cl.source}/completeness", src, cl.passage)
+            if cl.marker:
+                self.one(node, ksst("listMarker"), self.chunk.as_written(cl.marker, src),
+                         f"country-list/{cl.source}/marker", src, cl.passage)
+            for item in cl.countries:
+                country = self._country(item.value)
+                prov = Prov.of(item, src).with_passage(cl.passage)
+                self.chunk.fact(node, ksst("listedCountry"), country, prov, edition=self.s,
+                                key=f"country-list/{cl.source}/countries")
+                per_country.setdefault(country, []).append((cl.source, item, cl.passage))
+        for country, items in per_country.items():
+            self.chunk.fact(self.s, ksst("participatingCountry"), country, _union(items), edition=self.s,
+                            key="countries")
+
+    def _events(self) -> None:
+        for e in self.ed.events:
+            kind = self.concept_label("event-kinds", e.kind)
+            label = f"{e.name or kind[:1].upper() + kind[1:]} ({self.label_en})"
+            node = self._part("event", e.id, "EditionEvent", "hasEvent", "eventOf", label)
+            key = f"event/{e.id}"
+            self.one(node, ksst("eventKind"), concept("event-kinds", e.kind), f"{key}/kind", e.sources, e.passage)
+            if e.name:
+                self.one(node, iri(SCHEMA + "name"), en(e.name), f"{key}/name", e.sources, e.passage)
+            self._status(node, key, e.status, e.sources, e.passage)
+            self.facts(node, iri(SCHEMA + "startDate"), e.date, _date, f"{key}/date", e.sources, e.passage)
+            self.facts(node, ksst("heldIn"), e.place, _place, f"{key}/place", e.sources, e.passage)
+            self.facts(node, ksst("openedBy"), e.opened_by, self._agent, f"{key}/opened_by", e.sources, e.passage)
+            self.facts(node, ksst("contextNote"), e.notes, en, f"{key}/notes", e.sources, e.passage)
+
+    def _agent(self, ident: str) -> NamedNode:
+        return kg(f"person/{ident}") if ident in self.lookups.people else kg(f"org/{ident}")
 
     def _roles(self) -> None:
-        people = self.lookups.people
         for role in self.ed.roles:
-            agent = kg(f"person/{role.agent}") if role.agent in people else kg(f"org/{role.agent}")
+            agent = self._agent(role.agent)
             node = self._part(f"role/{role.role}", role.agent, "RoleInEdition", PROV + "qualifiedAssociation",
                               "roleIn",
                               f"{self.names[role.agent]}, {self.concept_label('edition-roles', role.role)} "
                               f"({self.label_en})")
             key = f"role/{role.role}/{role.agent}"
-            self.one(node, iri(PROV + "agent"), agent, f"{key}/agent", role.sources, role.passage)
+            self.one(node, iri(PROV + "agent"), agent, f"{key}/agent", role.sources, role.passage,
+                     written_of(role))
             self.one(node, iri(PROV + "hadRole"), concept("edition-roles", role.role), f"{key}/role",
                      role.sources, role.passage)
+            self._status(node, key, role.status, role.sources, role.passage)
             if role.post:
                 membership = self._membership(role.agent, role.post, role.sources)
-                self.one(node, ksst("inCapacityOf"), membership, f"{key}/post", role.sources, role.passage)
+                self.one(node, ksst("inCapacityOf"), membership, f"{key}/post", role.sources, role.passage,
+                         written_of(role.post))
             if role.from_country:
                 self.one(node, ksst("fromCountry"), self._country(role.from_country), f"{key}/from_country",
                          role.sources, role.passage)
@@ -483,38 +622,36 @@ class _EditionWriter:
 
     def _visits(self) -> None:
         for v in self.ed.visits:
-            visited = ", ".join(self.names[o] for o in v.institutions) or v.description or v.id
+            visited = ", ".join(self.names[o.value] for o in v.institutions) or v.description or v.id
             node = self._part("visit", v.id, "Visit", "hasVisit", "visitOf", f"Visit: {visited} ({self.label_en})")
             key = f"visit/{v.id}"
-            for org in v.institutions:
-                self.one(node, ksst("visitedInstitution"), kg(f"org/{org}"), f"{key}/institutions", v.sources,
-                         v.passage)
-            if v.institution_list:
-                self.one(node, ksst("institutionListCompleteness"),
-                         concept("completeness", v.institution_list.completeness), f"{key}/institution-list",
-                         v.sources, v.passage)
-                if v.institution_list.marker:
-                    self.one(node, ksst("institutionListMarker"), ind(v.institution_list.marker),
-                             f"{key}/institution-list/marker", v.sources, v.passage)
+            self._status(node, key, v.status, v.sources, v.passage)
+            self.facts(node, ksst("visitedInstitution"), v.institutions, lambda o: kg(f"org/{o}"),
+                       f"{key}/institutions", v.sources, v.passage)
+            self._list_note(node, key, "institution", v.institution_list, v.sources, v.passage)
             if v.description:
                 self.one(node, ksst("visitedDescription"), en(v.description), f"{key}/description", v.sources,
                          v.passage)
-            for place in v.places:
-                self.one(node, ksst("heldIn"), kg(f"place/{place}"), f"{key}/places", v.sources, v.passage)
+            self.facts(node, ksst("heldIn"), v.places, _place, f"{key}/places", v.sources, v.passage)
+            self._list_note(node, key, "place", v.place_list, v.sources, v.passage)
             self.facts(node, ksst("activity"), v.activities, en, f"{key}/activities", v.sources, v.passage)
             self.facts(node, ksst("visitTopic"), v.topics, lambda t: concept("topics", t), f"{key}/topics",
                        v.sources, v.passage)
+            self.facts(node, ksst("contextNote"), v.notes, en, f"{key}/notes", v.sources, v.passage)
 
     def _workshops(self) -> None:
         for w in self.ed.workshops:
             node = self._part("workshop", w.id, "Workshop", "hasWorkshop", "workshopOf", w.name)
             key = f"workshop/{w.id}"
             self.one(node, iri(SCHEMA + "name"), en(w.name), f"{key}/name", w.sources, w.passage)
+            self._status(node, key, w.status, w.sources, w.passage)
             if w.host:
                 self.facts(node, ksst("hostedBy"), [w.host], lambda v: kg(f"org/{v}"), f"{key}/host", w.sources,
                            w.passage)
+            self.facts(node, ksst("heldIn"), w.places, _place, f"{key}/places", w.sources, w.passage)
             self.facts(node, ksst("workshopTopic"), w.topics, lambda t: concept("topics", t), f"{key}/topics",
                        w.sources, w.passage)
+            self.facts(node, ksst("contextNote"), w.notes, en, f"{key}/notes", w.sources, w.passage)
 
     def _plans(self) -> None:
         for p in self.ed.plans:
@@ -525,8 +662,7 @@ class _EditionWriter:
             self.facts(node, ksst("plannedYear"), p.year, lambda v: typed(v, "gYear"), f"{key}/year", default)
             self.facts(node, iri(SCHEMA + "eventAttendanceMode"), p.mode, lambda v: iri(MODES[v]),
                        f"{key}/mode", default)
-            self.facts(node, ksst("plannedPlace"), p.places, lambda v: kg(f"place/{v}"), f"{key}/places",
-                       default)
+            self.facts(node, ksst("plannedPlace"), p.places, _place, f"{key}/places", default)
 
     def _meetings(self) -> None:
         for m in self.ed.follows_up:
@@ -552,7 +688,9 @@ class _EditionWriter:
             node = self._part("figure", f.id, "StatedFigure", "statedFigure", "figureOf", f.label)
             key = f"figure/{f.id}"
             value = format(dt_decimal(f.value), "f")
-            self.one(node, iri(SCHEMA + "value"), typed(value, "decimal"), f"{key}/value", f.sources, f.passage)
+            prov = Prov(tuple(f.sources or self.ed.sources), passage=f.passage, marker=f.marker)
+            self.chunk.fact(node, iri(SCHEMA + "value"), typed(value, "decimal"), prov, edition=self.s,
+                            key=f"{key}/value")
             self.one(node, ksst("unitText"), plain(f.unit), f"{key}/unit", f.sources, f.passage)
             if f.attributed_to:
                 self.one(node, ksst("attributedTo"), kg(f"org/{f.attributed_to}"), f"{key}/attributed_to",
@@ -575,13 +713,41 @@ class _EditionWriter:
                 self.chunk.add(node, ksst("involvesClaim"), claim)
 
     def _find_claim(self, field_name: str, value: Any) -> NamedNode | None:
+        """The claim of `field_name` (a field of the edition, or `<part>/<id>/<field>`) with this value, or
+        with a spelling of it kept as written, or (for a country) with a name or code of that country."""
         path, _, leaf = field_name.rpartition("/")
         subject = f"{self.s.value}/{path}" if path else self.s.value
         key = f"{path}/{leaf}" if path else leaf
+        text = " ".join(str(value.isoformat() if isinstance(value, dt.date) else value).split())
+        country = self.ds.resolve_country(text)
         for obj, claim in self.chunk.claims.get((subject, key), []):
-            if _same_value(obj, value):
+            if _same_value(obj, value) or text in self.chunk.written.get(claim.value, ()):
+                return claim
+            if country is not None and isinstance(obj, NamedNode) and obj.value == KG + f"country/{country}":
                 return claim
         return None
+
+
+def _date(value: dt.date) -> Literal:
+    return typed(value.isoformat(), "date")
+
+
+def _place(ident: str) -> NamedNode:
+    return kg(f"place/{ident}")
+
+
+def _union(items: list[tuple[str, Item[Any], str | None]]) -> Prov:
+    """The provenance of `participatingCountry` from the country lists that name the country: stated by the
+    lists that state it (with their spellings); where every list's reading is inferred, inferred from all of
+    them, with their reasons."""
+    stated = [entry for entry in items if not entry[1].inferred]
+    chosen = stated or items
+    written = tuple((text, srcs or (source,)) for source, item, _ in chosen for text, srcs in written_of(item))
+    reasons = "; ".join(dict.fromkeys(item.reasoning for _, item, _ in chosen if item.reasoning))
+    passages = "; ".join(dict.fromkeys(p for _, item, list_passage in chosen for p in (item.passage or list_passage,)
+                                       if p)) or None
+    sources = tuple(dict.fromkeys(source for source, _, _ in chosen))
+    return Prov(sources, not stated, reasons or None, passages, written=written)
 
 
 def dt_decimal(value: float) -> Decimal:

@@ -30,7 +30,7 @@ from typing import Any
 from ..core.resources import PACKAGE_DIR, resource_dir
 from ..core.version import __version__
 from ..export.splice import GraphIndex
-from ..records import parse_yaml
+from ..records import parse_yaml, scan
 
 CACHE = ".cache"
 FORMAT = 1
@@ -60,8 +60,9 @@ def code_digest(package_dir: Path) -> str:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every record file under `root` (relative POSIX path → bytes), read once so that one build sees one
-    version of each file."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.yaml")) if p.is_file()}
+    version of each file; a file that looks like a record but cannot be one (`records.record_files`) is an
+    error for a rebuild exactly as for a clean build."""
+    return scan(root)
 
 
 def digests(files: Mapping[str, bytes]) -> dict[str, str]:

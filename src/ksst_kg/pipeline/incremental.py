@@ -49,7 +49,7 @@ from ..export.serialise import sorted_triples
 from ..export.splice import BlockReader, Change, GraphIndex, Layout, blocks, layouts, splice, subjects_of
 from ..infer import CompiledRules, compiled_entailments, make_plan
 from ..records import Dataset, Edition, load_dataset, load_reference, parse_record
-from ..records.references import check_edition
+from ..records.references import check_edition, check_edition_links
 from ..validate import compiled_shapes, graph_violations, qc_violations, store_with
 from .cache import (
     CACHE,
@@ -116,7 +116,7 @@ def check_new_editions(ds: Dataset, data_dir: Path, state: State, new: Mapping[s
     changed = set(changed)
     unchanged = [ident for rel, ident in state.editions.items() if rel not in changed]
     ids = unchanged + [ed.id for ed in new.values()]
-    problems = len(ids) != len(set(ids))
+    problems = len(ids) != len(set(ids)) or bool(check_edition_links(ds, ids))
     for rel, ed in new.items():
         problems = problems or bool(check_edition(ds, str(data_dir / rel), ed))
     if problems:

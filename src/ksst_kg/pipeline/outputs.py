@@ -100,7 +100,7 @@ def owners_of(chunks: Iterable[Chunk], data_dir: Path) -> dict[str, str]:
 
 def named_countries(ds: Dataset, ed: Edition) -> list[str]:
     """The countries an edition names in its country lists (for the summary's count)."""
-    return sorted({c for cl in ed.country_lists for c in (ds.resolve_country(x) for x in cl.countries) if c})
+    return ds.named_countries(ed)
 
 
 def counts(ds: Dataset, named: Mapping[str, list[str]]) -> dict[str, int]:

@@ -1,7 +1,11 @@
 """The record types of `data/`: typed, frozen pydantic models, and the `Dataset` that holds them all.
 
-Everything a curator can get wrong in one record (an unknown field, an impossible date, a bad id) is caught
-by these models; `load.py` turns their errors into `RecordError`s that name the file, the record and the field.
+Everything a curator can get wrong in one record (an unknown field, an impossible date, a bad id, a number
+out of range, `true` where a number belongs) is caught by these models; `load.py` turns their errors into
+`RecordError`s that name the file, the record and the field. Numbers and booleans are strict (YAML's `true`
+is not 1, a count is not a float); dates are written `YYYY-MM-DD` and nothing else; text is never blank.
+
+docs/model.md describes every field; the README's curator guide shows them in use.
 """
 
 from __future__ import annotations
@@ -10,17 +14,54 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeAlias, TypeVar, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import Strict as StrictType
 
 T = TypeVar("T")
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-Slug = Annotated[str, Field(pattern=SLUG)]
-Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-YearMonth = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
-Year = Annotated[int, Field(ge=1950, le=2100)]
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    """Only `YYYY-MM-DD` (written bare or quoted): not a number, not a date with a time."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return value
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+def _listify(value: Any) -> Any:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+Text = Annotated[str, StrictType(), Field(max_length=20_000), AfterValidator(_text)]
+Slug = Annotated[str, StrictType(), Field(pattern=SLUG, max_length=200)]
+Iso3 = Annotated[str, StrictType(), Field(pattern=r"^[A-Z]{3}$")]
+QId = Annotated[str, StrictType(), Field(pattern=r"^Q[0-9]+$")]
+Url = Annotated[str, StrictType(), Field(pattern=r"^https?://[^\s<>\"{}|\\^`]+$", max_length=2000)]
+Lang = Annotated[str, StrictType(), Field(pattern=r"^[a-z]{2,3}$")]
+YearMonth = Annotated[str, StrictType(), Field(pattern=r"^(19[5-9][0-9]|20[0-9][0-9]|2100)-(0[1-9]|1[0-2])$")]
+Year = Annotated[int, StrictType(), Field(ge=1950, le=2100)]
+Count = Annotated[int, StrictType(), Field(ge=0, le=1_000_000)]
+Ordinal = Annotated[int, StrictType(), Field(ge=1, le=1_000)]
+Days = Annotated[int, StrictType(), Field(ge=1, le=366)]
+Number = Annotated[float, StrictType(), Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
+Flag = Annotated[bool, StrictType()]
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+Slugs = Annotated[list[Slug], BeforeValidator(_listify)]
+Texts = Annotated[list[Text], BeforeValidator(_listify)]
+Status = Literal["planned", "reported"]
+Mode = Literal["in-person", "hybrid", "online"]
+Completeness = Literal["complete", "partial"]
 
 
 class Strict(BaseModel):
@@ -29,42 +70,82 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Fact(Strict, Generic[T]):
-    """One value with its provenance. Written bare (`year: 2017`) or as a mapping with `value`."""
+def _wrap_bare(data: Any) -> Any:
+    """A value written bare (`year: 2017`) is the mapping `{value: 2017}`."""
+    return data if isinstance(data, dict) else {"value": data}
 
-    value: T
+
+class Written(Strict):
+    """A name or phrase as a source wrote it (`Burhan`, `Kemensesneg`), with the sources that wrote it so."""
+
+    value: Text
     sources: list[Slug] | None = None
-    inferred: bool = False
-    reasoning: str | None = None
-    passage: str | None = None
 
     @model_validator(mode="before")
     @classmethod
-    def _wrap_bare(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "value" in data:
-            return data
-        return {"value": data}
+    def _bare(cls, data: Any) -> Any:
+        return _wrap_bare(data)
+
+
+AsWritten = Annotated[list[Written], BeforeValidator(_listify)]
+
+
+class Item(Strict, Generic[T]):
+    """One value as a source gives it, in a list that cites its source once (a country list, a visit's
+    institutions): the value, how the source wrote it, and whether the reading is inferred (and why)."""
+
+    value: T
+    as_written: AsWritten = []
+    inferred: Flag = False
+    reasoning: Text | None = None
+    passage: Text | None = None
+    marker: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, data: Any) -> Any:
+        return _wrap_bare(data)
 
     @model_validator(mode="after")
-    def _inferred_needs_reasoning(self) -> Fact[T]:
-        if self.inferred and not (self.reasoning and self.reasoning.strip()):
-            raise ValueError("an inferred fact needs `reasoning`")
+    def _inferred_needs_reasoning(self) -> Item[T]:
+        if self.inferred and self.reasoning is None:
+            raise ValueError("an inferred value needs `reasoning` saying why")
         return self
 
 
-def _listify(value: Any) -> Any:
-    return [] if value is None else value if isinstance(value, list) else [value]
+class Fact(Item[T], Generic[T]):
+    """One value with its provenance. Written bare (`year: 2017`) or as a mapping with `value`, `sources`,
+    `inferred` and `reasoning`, `passage`, `marker` (the source's own word before it) and `as_written`."""
+
+    sources: list[Slug] | None = None
 
 
-class _Many:
-    """`Many[int]`: one fact or a list of facts, always read as a list."""
+def _many(value: Any) -> Any:
+    """One fact, a list of facts, or a list of values under one `sources` (`{value: [a, b], sources: [s]}`)."""
+    if isinstance(value, dict) and isinstance(value.get("value"), list):
+        shared = {k: v for k, v in value.items() if k != "value"}
+        return [{**shared, **item} if isinstance(item, dict) else {**shared, "value": item}
+                for item in value["value"]]
+    return _listify(value)
+
+
+class _Listed:
+    """`Many[int]` (one fact or a list of facts, always read as a list, see `_many`) and `Items[str]` (the
+    values of a list that cites its source once, each bare or an `Item` mapping)."""
+
+    def __init__(self, model: Any, before: Any) -> None:
+        self.model, self.before = model, before
 
     def __getitem__(self, item: Any) -> Any:
-        return Annotated[list[Fact[item]], BeforeValidator(_listify)]
+        return Annotated[list[self.model[item]], BeforeValidator(self.before)]  # type: ignore[name-defined]
 
 
-Many = _Many()
-Mode = Literal["in-person", "hybrid", "online"]
+if TYPE_CHECKING:  # what the annotations mean to a type checker; pydantic needs the parametrised models
+    Many: TypeAlias = list[Fact[T]]
+    Items: TypeAlias = list[Item[T]]
+else:
+    Many = _Listed(Fact, _many)
+    Items = _Listed(Item, _listify)
 
 
 # --- reference data -------------------------------------------------------------------------------------
@@ -72,88 +153,130 @@ Mode = Literal["in-person", "hybrid", "online"]
 
 class Country(Strict):
     iso3: Iso3
-    iso2: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-    wikidata: Annotated[str, Field(pattern=r"^Q[0-9]+$")]
-    name_en: str
-    name_id: str
-    variants: list[str] = []
-    colombo_plan_member: bool
-    reference: str
+    iso2: Annotated[str, StrictType(), Field(pattern=r"^[A-Z]{2}$")]
+    wikidata: QId
+    name_en: Text
+    name_id: Text
+    variants: Texts = []
+    colombo_plan_member: Flag
+    reference: Text
 
 
-ORG_TYPES = [
+OrgType = Literal[
     "Ministry", "DirectorateGeneral", "Agency", "Bureau", "TechnicalCentre", "RegionalGovernment", "RegionalOffice",
     "InternationalOrganisation", "Enterprise", "SmallMediumIndustry", "StateOwnedEnterprise", "InnovationCentre",
     "University", "CulturalInstitution", "NewsOutlet",
 ]
-OrgType = Literal[tuple(ORG_TYPES)]  # type: ignore[valid-type]
+ORG_TYPES = list(get_args(OrgType))
+PlaceType = Literal["City", "Province", "Regency", "Venue", "HeritageSite"]
+PLACE_TYPES = list(get_args(PlaceType))
 
 
 class Organisation(Strict):
     id: Slug
     type: OrgType
-    acronym: str | None = None
-    name_en: str
-    name_id: str
-    variants: list[str] = []
+    acronym: Text | None = None
+    name_en: Text
+    name_id: Text
+    variants: Texts = []
     parent: Fact[Slug] | None = None
-    based_in: str | None = None
+    based_in: Text | None = None
     country: Iso3
-    wikidata: Annotated[str, Field(pattern=r"^Q[0-9]+$")] | None = None
-    url: str | None = None
+    wikidata: QId | None = None
+    url: Url | None = None
     renamed_to: Slug | None = None
-    reference: str
+    reference: Text
 
 
 class Place(Strict):
     id: Slug
-    type: Literal["City", "Province", "Venue"]
-    name_en: str
-    name_id: str
-    within: str
-    wikidata: Annotated[str, Field(pattern=r"^Q[0-9]+$")] | None = None
+    type: PlaceType
+    name_en: Text
+    name_id: Text
+    variants: Texts = []
+    within: Text
+    wikidata: QId | None = None
 
 
 class Concept(Strict):
     id: Slug
-    label_en: str
-    label_id: str
-    definition_en: str
+    label_en: Text
+    label_id: Text
+    definition_en: Text
     broader: Slug | None = None
 
 
 class Scheme(Strict):
-    label_en: str
-    label_id: str
+    label_en: Text
+    label_id: Text
     concepts: list[Concept]
 
 
+SourceType = Literal["news-article", "web-page", "public-document"]
+#: The class (`ksst:` local name) of each type of source.
+SOURCE_TYPES = {"news-article": "NewsArticle", "web-page": "WebPage", "public-document": "PublicDocument"}
+
+
+class Retrospective(Strict):
+    """The editions a source recounts after the fact (a 2018 article on the 2016 and 2017 editions)."""
+
+    editions: list[Slug] = Field(min_length=1)
+
+
 class Source(Strict):
+    """A document facts are read from: a news article (the default), a page of an organisation's own site, or
+    a public document (a report, proceedings). The project keeps its address and details, not its text; `file`
+    names a copy kept under the data folder, where one may be kept."""
+
     id: Slug
-    file: str
+    type: SourceType = "news-article"
     publisher: Slug
-    url: str
-    language: str
-    headline: str | None = None
-    date_published: dt.date | None = None
-    date_published_note: str
+    url: Url
+    language: Lang
+    headline: Text | None = None
+    headline_note: Text | None = None
+    date_published: Item[Date] | None = None
+    date_published_note: Text | None = None
+    author: Texts = []
+    byline: Text | None = None
+    photo_credit: Text | None = None
+    date_retrieved: Date | None = None
+    file: Text | None = None
+    about_editions: list[Slug] = []
+    retrospective: Retrospective | None = None
+    reading_note: Text | None = None
+
+    def editions_recounted(self) -> list[str]:
+        return list(self.retrospective.editions) if self.retrospective else []
+
+    def editions_about(self) -> list[str]:
+        """Every edition the source reports or recounts, in the order written, once each."""
+        return list(dict.fromkeys([*self.about_editions, *self.editions_recounted()]))
 
 
 class Framework(Strict):
     id: Slug
-    name_en: str
-    name_id: str
-    acronym: str
+    name_en: Text
+    name_id: Text
+    acronym: Text
     committed_since: Fact[Year] | None = None
+
+
+class Title(Fact[Text]):
+    """A title the programme went by, with the sources that use it and the years of the editions they cover."""
+
+    years: list[Year] = []
+    language: Lang = "en"
 
 
 class Programme(Strict):
     id: Slug
-    name_en: str
-    name_id: str
+    name_en: Text
+    name_id: Text
     framework: Fact[Slug]
     organiser: Many[Slug] = []
     audience: Fact[Slug] | None = None
+    titles: list[Title] = []
 
 
 class ProgrammesFile(Strict):
@@ -163,8 +286,20 @@ class ProgrammesFile(Strict):
 
 class Person(Strict):
     id: Slug
-    name: str
-    from_country: Fact[str] | None = None
+    name: Text
+    from_country: Fact[Text] | None = None
+    as_written: AsWritten = []
+
+
+class MemberState(Strict):
+    """One member state of an organisation (`reference/<organisation>-membership.yaml`): the years it joined
+    and left, as the sources give them."""
+
+    country: Text
+    joined: Fact[Year]
+    left: Fact[Year] | None = None
+    sources: list[Slug] = Field(min_length=1)
+    note: Text | None = None
 
 
 # --- editions -------------------------------------------------------------------------------------------
@@ -174,59 +309,75 @@ class Provenanced(Strict):
     """A part of an edition that may cite its own sources instead of the edition's default ones."""
 
     sources: list[Slug] | None = None
-    passage: str | None = None
+    passage: Text | None = None
 
 
 class CountryList(Strict):
     source: Slug
-    completeness: Literal["complete", "partial"]
-    marker: str
-    countries: list[str] = Field(min_length=1)
-    passage: str | None = None
+    completeness: Item[Completeness]
+    marker: Text | None = None
+    countries: Items[Text] = Field(min_length=1)
+    passage: Text | None = None
 
 
 class Post(Strict):
     organisation: Slug
     post: Slug
-    acting: bool = False
+    acting: Flag = False
+    as_written: AsWritten = []
 
 
 class Role(Provenanced):
     agent: Slug
     role: Slug
+    status: Many[Status] = []
     post: Post | None = None
-    from_country: str | None = None
-    remark: str | None = None
+    from_country: Text | None = None
+    remark: Text | None = None
+    as_written: AsWritten = []
 
 
-class InstitutionList(Strict):
-    """How the source gives a visit's institutions: all of them, or examples after a marker ("seperti")."""
+class ListNote(Strict):
+    """How the source gives a list: all of it, or examples after a marker ("seperti")."""
 
-    completeness: Literal["complete", "partial"]
-    marker: str | None = None
+    completeness: Completeness
+    marker: Text | None = None
 
 
 class Visit(Provenanced):
     id: Slug
-    institutions: list[Slug] = []
-    institution_list: InstitutionList | None = None
-    description: str | None = None
-    places: list[Slug] = []
-    activities: Many[str] = []
+    status: Many[Status] = []
+    institutions: Items[Slug] = []
+    institution_list: ListNote | None = None
+    description: Text | None = None
+    places: Items[Slug] = []
+    place_list: ListNote | None = None
+    activities: Many[Text] = []
     topics: Many[Slug] = []
-
-    @model_validator(mode="after")
-    def _names_what_was_visited(self) -> Visit:
-        if not self.institutions and not self.description:
-            raise ValueError("a visit needs `institutions` or a `description` of what was visited")
-        return self
+    notes: Many[Text] = []
 
 
 class Workshop(Provenanced):
     id: Slug
-    name: str
+    name: Text
+    status: Many[Status] = []
     host: Fact[Slug] | None = None  # a fact: an article may name the workshops and the hosts without pairing them
+    places: Items[Slug] = []
     topics: Many[Slug] = []
+    notes: Many[Text] = []
+
+
+class Event(Provenanced):
+    """A dated event inside an edition: its opening ceremony, a closing, a signing (`kind`: scheme event-kinds)."""
+
+    id: Slug
+    kind: Slug
+    name: Text | None = None
+    status: Many[Status] = []
+    date: Many[Date] = []
+    place: Many[Slug] = []
+    opened_by: Many[Slug] = []
+    notes: Many[Text] = []
 
 
 class Plan(Provenanced):
@@ -238,31 +389,42 @@ class Plan(Provenanced):
 
 class Meeting(Provenanced):
     id: Slug
-    name: str
-    ordinal: int | None = None
+    name: Text
+    ordinal: Ordinal | None = None
     month: Fact[YearMonth] | None = None
     organiser: Fact[Slug] | None = None
 
 
 class Figure(Provenanced):
     id: Slug
-    label: str
-    value: float
-    unit: str
+    label: Text
+    value: Number
+    unit: Text
+    marker: Text | None = None
     attributed_to: Slug | None = None
     stated_by: Slug | None = None
 
 
 class ClaimRef(Strict):
-    field: str
+    field: Text
     value: Any
+
+
+DiscrepancyKind = Literal["value-conflict", "unit-ambiguity", "spelling-variant", "status-conflict"]
+DISCREPANCY_KINDS = list(get_args(DiscrepancyKind))
 
 
 class Discrepancy(Strict):
     id: Slug
-    kind: Literal["value-conflict", "unit-ambiguity", "spelling-variant"]
-    comment: str
+    kind: DiscrepancyKind
+    comment: Text
     claims: list[ClaimRef] = Field(min_length=2)
+
+
+#: The edition fields that hold facts (one or many), in the order the converter writes them.
+EDITION_FACTS = ("programme", "year", "batch_ordinal", "batch_label", "hosting_year_ordinal", "start_date",
+                 "end_date", "duration_days", "places", "venue", "mode", "host_country", "title", "theme",
+                 "participant_count", "country_count", "backgrounds", "topics", "notes")
 
 
 class Edition(Strict):
@@ -270,39 +432,32 @@ class Edition(Strict):
     sources: list[Slug] = Field(min_length=1)
     programme: Fact[Slug]
     year: Many[Year] = Field(min_length=1)
-    batch_ordinal: Many[Annotated[int, Field(ge=1)]] = []
-    batch_label: Many[str] = []
-    hosting_year_ordinal: Many[Annotated[int, Field(ge=1)]] = []
-    start_date: Many[dt.date] = []
-    end_date: Many[dt.date] = []
-    duration_days: Many[Annotated[int, Field(ge=1)]] = []
+    batch_ordinal: Many[Ordinal] = []
+    batch_label: Many[Text] = []
+    hosting_year_ordinal: Many[Ordinal] = []
+    start_date: Many[Date] = []
+    end_date: Many[Date] = []
+    duration_days: Many[Days] = []
     places: Many[Slug] = []
     venue: Many[Slug] = []
     mode: Many[Mode] = []
-    host_country: Many[str] = []
-    title: Many[str] = []
-    theme: Many[str] = []
-    participant_count: Many[Annotated[int, Field(ge=0)]] = []
-    country_count: Many[Annotated[int, Field(ge=0)]] = []
+    host_country: Many[Text] = []
+    title: Many[Text] = []
+    theme: Many[Text] = []
+    participant_count: Many[Count] = []
+    country_count: Many[Count] = []
     country_lists: list[CountryList] = []
     backgrounds: Many[Slug] = []
     topics: Many[Slug] = []
+    events: list[Event] = []
     roles: list[Role] = []
     visits: list[Visit] = []
     workshops: list[Workshop] = []
     plans: list[Plan] = []
     follows_up: list[Meeting] = []
     figures: list[Figure] = []
-    notes: Many[str] = []
+    notes: Many[Text] = []
     discrepancies: list[Discrepancy] = []
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Edition:
-        for start in self.start_date:
-            for end in self.end_date:
-                if start.value > end.value:
-                    raise ValueError(f"start_date {start.value} is after end_date {end.value}")
-        return self
 
 
 # --- the whole data set ---------------------------------------------------------------------------------
@@ -310,7 +465,7 @@ class Edition(Strict):
 
 @dataclass
 class Dataset:
-    """Every record of `data/`, checked and cross-referenced; `origin` maps record keys to their file."""
+    """Every record of `data/`, checked and cross-referenced; `edition_files` maps edition ids to their file."""
 
     root: Path
     countries: list[Country] = field(default_factory=list)
@@ -321,6 +476,7 @@ class Dataset:
     frameworks: list[Framework] = field(default_factory=list)
     programmes: list[Programme] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
+    memberships: dict[str, list[MemberState]] = field(default_factory=dict)  # organisation id → member states
     editions: list[Edition] = field(default_factory=list)
     edition_files: dict[str, Path] = field(default_factory=dict)
     country_index: dict[str, str] = field(default_factory=dict)
@@ -328,6 +484,11 @@ class Dataset:
     def resolve_country(self, name: str) -> str | None:
         """ISO alpha-3 code for a code, an English or Indonesian name, or a spelling variant."""
         return self.country_index.get(_norm(name))
+
+    def named_countries(self, ed: Edition) -> list[str]:
+        """The countries an edition's country lists name (ISO alpha-3, sorted), for the build summary."""
+        return sorted({c for cl in ed.country_lists for c in (self.resolve_country(x.value) for x in cl.countries)
+                       if c})
 
 
 def _norm(text: str) -> str:
