@@ -7,6 +7,7 @@ The public API, for Python users and for the `ksst` command line, which is a thi
     result = ksst_kg.build(Path("data"), Path("build"))          # records → RDF → validate → infer → exports
     rows = ksst_kg.answer(ksst_kg.load_query("gaps").text)       # a saved query on the embedded store
     report = ksst_kg.load_build(Path("build"), "http://127.0.0.1:7878/query")   # into a SPARQL 1.1 store
+    site = ksst_kg.build_site(Path("build"))                     # the static site, in build/site
 
 Every failure it means to report is a `KsstError` carrying `exit_code` (see `ExitCode`).
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from .pipeline import BuildResult, build
     from .query import Result, SavedQuery, answer, load_queries, load_query, render
     from .remote import LoadReport, load_build
+    from .site import SiteResult, build_site
     from .validate import validate_files
 
 _LAZY = {
@@ -56,6 +58,8 @@ _LAZY = {
     "SavedQuery": "query",
     "load_build": "remote",
     "LoadReport": "remote",
+    "build_site": "site",
+    "SiteResult": "site",
 }
 
 __all__ = [
@@ -73,6 +77,7 @@ __all__ = [
     "Result",
     "SavedQuery",
     "ServeError",
+    "SiteResult",
     "StoreTimeout",
     "StoreUnreachable",
     "UsageError",
@@ -81,6 +86,7 @@ __all__ = [
     "__version__",
     "answer",
     "build",
+    "build_site",
     "load_build",
     "load_queries",
     "load_query",

@@ -9,6 +9,7 @@ from ..core.version import __version__
 from .build import build_cmd, export_cmd, validate_cmd
 from .common import Group
 from .query import queries_cmd, query_cmd
+from .site import site_cmd
 from .store import load_cmd, serve_cmd
 
 
@@ -18,7 +19,7 @@ def main() -> None:
     """Knowledge graph of Indonesia's KSST capacity-building programmes for Colombo Plan members."""
 
 
-for command in (build_cmd, validate_cmd, export_cmd, query_cmd, queries_cmd, serve_cmd, load_cmd):
+for command in (build_cmd, validate_cmd, export_cmd, query_cmd, queries_cmd, site_cmd, serve_cmd, load_cmd):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -189,8 +189,12 @@ def jsonld_nodes(triples: list[Triple], context: dict[str, Any] | None = None) -
     comp = _Compactor(load_context() if context is None else context)
     nodes: dict[str, dict[str, Any]] = {}
     for t in triples:
-        subject = lexical(t.subject)
-        node = nodes.setdefault(subject, {"id": comp.compact(subject)})
+        if isinstance(t.subject, BlankNode):  # the ontology's and the shapes' lists (the site publishes them)
+            subject = f"_:{t.subject.value}"
+            node = nodes.setdefault(subject, {"id": subject})
+        else:
+            subject = lexical(t.subject)
+            node = nodes.setdefault(subject, {"id": comp.compact(subject)})
         if t.predicate.value == RDF_TYPE and isinstance(t.object, NamedNode):
             cls = t.object.value
             node.setdefault("type", []).append(comp.class_terms.get(cls) or comp.compact(cls))
