@@ -111,7 +111,8 @@ def check_against_clean(data: Path, out: Path, tmp_path: Path) -> tuple[str, Any
         assert_same_build(out, clean_dir)
     else:
         assert tree_digest(out) == before, "a failed rebuild changed the build folder"
-        assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "a temporary folder was left"
+        left = [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.") and ".v-" not in p.name]
+        assert not left, "a temporary folder was left"
     return fast
 
 

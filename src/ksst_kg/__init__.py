@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .core.errors import (
     AuthenticationFailed,
+    BuildBusy,
     DataError,
     ExitCode,
     KsstError,
@@ -64,6 +65,7 @@ _LAZY = {
 
 __all__ = [
     "AuthenticationFailed",
+    "BuildBusy",
     "BuildResult",
     "DataError",
     "ExitCode",

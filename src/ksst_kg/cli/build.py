@@ -22,17 +22,22 @@ from .common import data_option, fail, fail_with, out_option
               help="Validate with pyshacl itself, the reference (same results as the default, much slower).")
 @click.option("--clean", is_flag=True,
               help="Rebuild everything, even where only some edition records changed since the last build.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="SECONDS",
+              help="If another build of the same folder is running, wait this long for it to finish (else exit 5 "
+                   "at once).")
 @click.option("--timings", is_flag=True, help="Print the wall time of each stage.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 def build_cmd(data_dir: Path | None, out_dir: Path, no_infer: bool, reference_shacl: bool, clean: bool,
-              timings: bool, quiet: bool) -> None:
+              wait: float, timings: bool, quiet: bool) -> None:
     """Load records, convert, validate, infer, and write every export and the embedded store.
 
     When the build folder holds a previous build and only edition records changed since, only what they touch
-    is redone (the same result as a clean build); --clean redoes everything."""
+    is redone (the same result as a clean build); --clean redoes everything and reads nothing of the previous
+    build. One build at a time per folder: a second one waits --wait seconds, then exits 5."""
     try:
         result = ksst_kg.build(data_dir or default_data_dir(), out_dir, infer=not no_infer,
-                               reference_shacl=reference_shacl, incremental=not clean)
+                               reference_shacl=reference_shacl, incremental=not clean, wait=wait,
+                               notify=lambda line: click.echo(f"ksst build: {line}", err=True))
     except RecordErrors as exc:
         fail_with("build", exc, f"{len(exc.errors)} problem(s) in the data; nothing was written.\n{exc}")
     except ValidationFailed as exc:

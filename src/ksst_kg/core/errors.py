@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # the command line itself (click's own code for a usage error)
     STORE = 3  # a store or endpoint failed: unreachable, refused, timed out, rejected the credentials
     UNEXPECTED = 4  # a bug: the traceback goes to a log file
+    BUSY = 5  # another build of the same folder is running (and --wait, if given, ran out)
 
 
 class KsstError(Exception):
@@ -105,6 +106,15 @@ class UsageError(KsstError):
     """Options that click accepts one by one but that do not go together, or a value of the wrong form."""
 
     exit_code = ExitCode.USAGE
+
+
+# --- another build holds the build folder (exit 5) ----------------------------------------------------------
+
+
+class BuildBusy(KsstError):
+    """Another `ksst build` of the same folder holds its lock; the message names its process."""
+
+    exit_code = ExitCode.BUSY
 
 
 # --- a store or endpoint failed (exit 3) ---------------------------------------------------------------------

@@ -1,17 +1,19 @@
-"""The clean build: every stage over every record (a previous cache only spares parsing YAML files that did not
-change). Everything is written into a fresh folder beside the build folder and swapped in only when every
-step has succeeded, so a failed build leaves the previous one exactly as it was.
+"""The clean build: every stage over every record (a previous cache, once checked, only spares parsing YAML
+files that did not change; `use_cache=False`, as `ksst build --clean`, reads none). Everything is written into a
+fresh folder beside the build folder and published only when every step has succeeded (`core.builds`), so a
+failed build leaves the previous one exactly as it was.
 """
 
 from __future__ import annotations
 
 import shutil
-import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, Triple
 
 from ..convert import convert
+from ..core.builds import new_build_dir
 from ..core.files import default_mode
 from ..core.gcpause import paused_gc
 from ..core.namespaces import (
@@ -25,7 +27,7 @@ from ..export.store import StoreWriter
 from ..infer import entailed
 from ..records import load_dataset
 from ..validate import graph_violations, qc_violations
-from .cache import CACHE, State, YamlCache, digests, fingerprint, snapshot
+from .cache import CACHE, CacheMismatch, State, YamlCache, digests, distrust, fingerprint, snapshot
 from .outputs import (
     BuildResult,
     Stopwatch,
@@ -41,18 +43,40 @@ from .outputs import (
 )
 
 
+def reusable_parses(data_dir: Path, out_dir: Path, files: Mapping[str, bytes], sums: Mapping[str, str], stamp: str,
+                    notify: Callable[[str], None] | None) -> YamlCache:
+    """The YAML parses of the previous build where its state is intact and was made by this code (each parse
+    is checked against its digest when read); else none, with a line said where the state was damaged."""
+    try:
+        previous = State.read(out_dir / CACHE)
+    except CacheMismatch as exc:
+        if notify is not None:
+            notify(distrust(exc))
+        previous = None
+    if previous is None or previous.fingerprint != stamp:  # the parses were made by another loader
+        return YamlCache(data_dir, files, sums, None)
+    return YamlCache(data_dir, files, sums, out_dir / CACHE, previous.outputs)
+
+
 @paused_gc()  # the stages make millions of objects and no cycles (see gcpause.py)
-def clean_build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_shacl: bool = False) -> BuildResult:
-    """Every stage over every record (a previous cache only spares parsing YAML files that did not change)."""
+def clean_build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_shacl: bool = False,
+                use_cache: bool = True, notify: Callable[[str], None] | None = None) -> BuildResult:
+    """Every stage over every record. `use_cache`: reuse the checked YAML parses of the previous build (False:
+    read nothing of it); `notify` hears the one line said when the previous build's cache fails its check."""
     clock = Stopwatch()
     files = snapshot(data_dir)
     sums = digests(files)
-    old_cache = out_dir / CACHE
-    previous = State.read(old_cache)
     stamp = fingerprint(infer=infer, data_dir=data_dir)
-    same_code = previous is not None and previous.fingerprint == stamp  # the parses were made by this loader
-    yamls = YamlCache(data_dir, files, sums, old_cache if same_code else None)
-    ds = load_dataset(data_dir, yamls.reader())
+    yamls = YamlCache(data_dir, files, sums, None)
+    if use_cache:
+        yamls = reusable_parses(data_dir, out_dir, files, sums, stamp, notify)
+    try:
+        ds = load_dataset(data_dir, yamls.reader())
+    except CacheMismatch as exc:
+        if notify is not None:
+            notify(distrust(exc))
+        yamls = YamlCache(data_dir, files, sums, None)
+        ds = load_dataset(data_dir, yamls.reader())
     clock.lap("load")
     chunks = convert(ds)
     origins = origins_of(chunks)
@@ -66,8 +90,7 @@ def clean_build(data_dir: Path, out_dir: Path, *, infer: bool = True, reference_
     result = BuildResult(out_dir=out_dir, **counts(ds, named))
     result.asserted_triples = len(asserted)
     clock.lap("convert")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    tmp = new_build_dir(out_dir)
     try:
         tmp.chmod(default_mode(directory=True))
         write_ntriples(asserted, tmp / "ksst.nt")

@@ -29,21 +29,23 @@ practice) means a clean build, as does `owl:sameAs` or anything the compiled rul
 
 from __future__ import annotations
 
+import gc
 import itertools
 import shutil
-import tempfile
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import BlankNode, NamedNode, Quad, Store, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Triple
 
 from ..convert import Chunk, Lookups, convert_edition, convert_reference
+from ..core.builds import new_build_dir
 from ..core.errors import RecordError, RecordErrors, ValidationFailed, Violation
 from ..core.files import default_mode
 from ..core.gcpause import paused_gc
 from ..core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, KSST, OWL, RDF
+from ..core.rdf import lexical
 from ..core.resources import ontology_triples
 from ..export.serialise import sorted_triples
 from ..export.splice import BlockReader, Change, GraphIndex, Layout, blocks, layouts, splice, subjects_of
@@ -54,9 +56,13 @@ from ..validate import compiled_shapes, graph_violations, qc_violations, store_w
 from .cache import (
     CACHE,
     REFERENCE,
+    CacheMismatch,
+    Digests,
     State,
+    Verifier,
     YamlCache,
     digests,
+    distrust,
     fingerprint,
     is_edition,
     read_index,
@@ -137,7 +143,7 @@ def convert_versions(ds: Dataset, data_dir: Path, editions: Mapping[str, Edition
 def by_subject(chunk: Chunk) -> dict[str, list[Triple]]:
     out: dict[str, list[Triple]] = {}
     for t in chunk.triples:
-        out.setdefault(t.subject.value, []).append(t)
+        out.setdefault(lexical(t.subject), []).append(t)
     return out
 
 
@@ -301,16 +307,17 @@ def inferred_delta(store: Store, delta: Delta, exported: BlockReader, inferred: 
     graph.update(q.triple for p in sorted(feeders) for q in store.quads_for_pattern(None, NamedNode(p), None, ASSERTED))
     doubtful: dict[NamedNode, set[Triple]] = {}
     for t in compiled_entailments(delta.removed, onto) or ():
-        if t.subject in pointed:
+        if isinstance(t.subject, NamedNode) and t.subject in pointed:
             doubtful.setdefault(t.subject, set()).add(t)
     for node in sorted(pointed, key=str):
         graph.update(hood.out(node))
         for t in doubtful.get(node, ()):
-            grounds = typing.get(t.object.value, []) if t.predicate == RDF_TYPE else linking.get(t.predicate.value, [])
-            other = t.object if t.predicate != RDF_TYPE else None
-            for p in grounds:
+            grounds = (typing.get(lexical(t.object), []) if t.predicate == RDF_TYPE
+                       else linking.get(t.predicate.value, []))
+            other = t.object if t.predicate != RDF_TYPE and not isinstance(t.object, Literal) else None
+            for ground in grounds:
                 graph.update(q.triple for q in itertools.islice(
-                    store.quads_for_pattern(other, p, node, ASSERTED), 1))
+                    store.quads_for_pattern(other, ground, node, ASSERTED), 1))
     graph.update(t for t in delta.added if t.object in pointed)
     entailed = compiled_entailments(list(graph), onto)
     if entailed is None:
@@ -321,7 +328,7 @@ def inferred_delta(store: Store, delta: Delta, exported: BlockReader, inferred: 
         new[node.value] = previous[node.value] - doubtful.get(node, set())
     for t in entailed:
         if t.subject in changed or t.subject in pointed:
-            new[t.subject.value].add(t)
+            new[lexical(t.subject)].add(t)
     changes: dict[str, set[Triple]] = {}
     removed: list[Triple] = []
     added: list[Triple] = []
@@ -340,19 +347,15 @@ def patch(store: Store, graph: NamedNode, removed: Iterable[Triple], added: Iter
     store.extend([Quad(t.subject, t.predicate, t.object, graph) for t in added])
 
 
-def read_indexes(out_dir: Path, lay: Mapping[str, Layout]) -> dict[str, GraphIndex]:
-    """The cached block indexes, checked against the exports and the store they describe."""
-    try:
-        index = {name: read_index(out_dir / CACHE, name) for name in EXPORTS}
-    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
-        raise CleanBuildNeeded("unreadable index") from exc
+def read_indexes(out_dir: Path, lay: Mapping[str, Layout], state: State) -> dict[str, GraphIndex]:
+    """The cached block indexes, checked against their digests and against the sizes of the exports they
+    describe (CacheMismatch: the exports themselves are checked while the rebuild works)."""
+    index = {name: read_index(out_dir / CACHE, name, state.outputs) for name in EXPORTS}
     for name, stem in EXPORTS.items():
         for suffix, size in index[name].sizes(lay).items():
             path = out_dir / f"{stem}.{suffix}"
             if not path.is_file() or path.stat().st_size != size:
-                raise CleanBuildNeeded(f"{path} is not the file the cache describes")
-    if not (out_dir / "store").is_dir():
-        raise CleanBuildNeeded("no store")
+                raise CacheMismatch(f"{path} is not the file the build wrote")
     return index
 
 
@@ -360,12 +363,18 @@ def read_indexes(out_dir: Path, lay: Mapping[str, Layout]) -> dict[str, GraphInd
 
 
 @paused_gc()
-def update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult | None:
-    """Rebuild `out_dir` from its cache; None where a clean build is needed (no cache, or a change the rebuild
-    does not redo on its own). Raises RecordErrors or ValidationFailed, with nothing written, on bad input."""
+def update(data_dir: Path, out_dir: Path, *, infer: bool, notify: Callable[[str], None] | None = None
+           ) -> BuildResult | None:
+    """Rebuild `out_dir` from its cache; None where a clean build is needed (no cache, a change the rebuild does
+    not redo on its own, or a previous build that fails its check: then `notify` hears one line). Raises
+    RecordErrors or ValidationFailed, with nothing written, on bad input."""
     try:
         return _update(Path(data_dir), Path(out_dir), infer=infer)
     except CleanBuildNeeded:
+        return None
+    except CacheMismatch as exc:
+        if notify is not None:
+            notify(distrust(exc))
         return None
 
 
@@ -379,8 +388,8 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
     sums = digests(files)
     changed = changed_files(state, sums)
     lay = layouts()
-    index = read_indexes(out_dir, lay)
-    yamls = YamlCache(data_dir, files, sums, cache_dir)
+    index = read_indexes(out_dir, lay, state)
+    yamls = YamlCache(data_dir, files, sums, cache_dir, state.outputs)
     try:
         ds = load_reference(data_dir, yamls.reader())
     except RecordErrors as exc:
@@ -401,18 +410,20 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
             return convert_reference(ds, lookups)
         return convert_versions(ds, data_dir, read_editions(data_dir, [rel], yamls), lookups)[rel]
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    known = Digests()
+    verifier = Verifier(out_dir, state, known)  # the exports and the store, checked while the rebuild works
+    tmp = new_build_dir(out_dir)
     try:
         tmp.chmod(default_mode(directory=True))
-        Store.read_only(str(out_dir / "store")).backup(str(tmp / "store"))
-        store = Store(str(tmp / "store"))
         exported = {name: BlockReader(index[name], out_dir / f"{stem}.nt") for name, stem in EXPORTS.items()}
         delta = asserted_delta(index["asserted"], exported["asserted"], changed, new_chunks, sharer)
         if any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)
                for t in (*delta.removed, *delta.added)):
             raise CleanBuildNeeded("blank nodes")
         clock.lap("convert")
+        verifier.check_store()  # a damaged store is never opened
+        Store.read_only(str(out_dir / "store")).backup(str(tmp / "store"))
+        store = Store(str(tmp / "store"))
         onto = ontology_triples()
         patch(store, ASSERTED, delta.removed, delta.added)
 
@@ -449,12 +460,19 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
         clock.lap("export")
         store.flush()
         del store
-        finish(tmp, out_dir, result, State(state.fingerprint, sums, editions, countries), new_index, yamls)
+        gc.collect()  # the store is closed before its files are hashed and published
+        verifier.check()  # nothing is published, nor any error reported, from files that fail their check
+        finish(tmp, out_dir, result, State(state.fingerprint, sums, editions, countries), new_index, yamls, known)
         clock.lap("store")
+    except Exception as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        verifier.thread.join()
+        if verifier.error is not None:
+            raise CacheMismatch(verifier.error) from exc
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     result.timings = clock.times
     result.rebuilt = changed
     return result
-

@@ -1,6 +1,6 @@
 """What every build writes beside the graph, and how it is put in place: the summary, the VoID description,
-the exports with their block index, the resources shipped with a build, and the swap of a finished build
-into the build folder (the previous build stays as it was until then).
+the exports with their block index, the resources shipped with a build, and the publication of a finished
+build (`core.builds`: the previous build stays as it was until one rename puts the new one in its place).
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from pyoxigraph import Literal, NamedNode, Triple
 
 from ..convert import Chunk
+from ..core.builds import publish
 from ..core.errors import ValidationFailed
 from ..core.files import atomic_write
 from ..core.namespaces import (
@@ -43,7 +45,7 @@ from ..export.serialise import (
 from ..export.splice import GraphIndex, block_lengths, layouts, subjects_of
 from ..records import Dataset, Edition
 from ..validate import Violation
-from .cache import CACHE, State, YamlCache
+from .cache import CACHE, Digests, State, YamlCache, write_index
 
 DATASET_IRI = KG + "dataset/ksst-kg"
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
@@ -103,17 +105,27 @@ def named_countries(ds: Dataset, ed: Edition) -> list[str]:
     return ds.named_countries(ed)
 
 
-def counts(ds: Dataset, named: Mapping[str, list[str]]) -> dict[str, int]:
+class Counts(TypedDict):
+    """The figures of a build's summary that come from the records."""
+
+    editions: int
+    countries: int
+    institutions: int
+    people: int
+    sources: int
+
+
+def counts(ds: Dataset, named: Mapping[str, list[str]]) -> Counts:
     """Figures for the summary: editions, countries named, institutions, people, sources.
 
     `named`: per edition file, the countries it names (`named_countries`), which a rebuild keeps in its cache."""
-    return {
-        "editions": len(named),
-        "countries": len({c for countries in named.values() for c in countries}),
-        "institutions": sum(1 for o in ds.organisations if o.type != "NewsOutlet"),
-        "people": len(ds.people),
-        "sources": len(ds.sources),
-    }
+    return Counts(
+        editions=len(named),
+        countries=len({c for countries in named.values() for c in countries}),
+        institutions=sum(1 for o in ds.organisations if o.type != "NewsOutlet"),
+        people=len(ds.people),
+        sources=len(ds.sources),
+    )
 
 
 def void_triples(result: BuildResult, ds: Dataset, files: Mapping[str, bytes]) -> list[Triple]:
@@ -155,22 +167,6 @@ def data_digest(files: Mapping[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def swap_in(tmp: Path, out_dir: Path) -> None:
-    """Replace `out_dir` by `tmp`; if anything fails the old build is put back."""
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{tmp.name}")
-        out_dir.rename(old)
-    try:
-        tmp.rename(out_dir)
-    except BaseException:
-        if old is not None:
-            old.rename(out_dir)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 class Stopwatch:
     """Wall time of each stage of a build, for `ksst build --timings` and the benchmarks."""
 
@@ -185,13 +181,17 @@ class Stopwatch:
 
 
 def finish(tmp: Path, out_dir: Path, result: BuildResult, state: State, index: Mapping[str, GraphIndex],
-           yamls: YamlCache) -> None:
-    """Write the cache beside the outputs in `tmp`, then swap `tmp` in for `out_dir`."""
+           yamls: YamlCache, digests: Digests | None = None) -> None:
+    """Write the cache beside the outputs in `tmp`, with the digest of every file, then publish `tmp` as the
+    build at `out_dir` (`core.builds.publish`: one rename)."""
     state.asserted_triples, state.inferred_triples = result.asserted_triples, result.inferred_triples
-    state.write(tmp / CACHE, index["asserted"], index["inferred"])
+    for name, graph_index in index.items():
+        write_index(tmp / CACHE, name, graph_index)
     yamls.save(tmp / CACHE)
     result.files = sorted(p.name for p in tmp.iterdir() if not p.name.startswith("."))
-    swap_in(tmp, out_dir)
+    state.outputs = (digests or Digests()).tree(tmp)
+    state.write(tmp / CACHE)
+    publish(tmp, out_dir)
 
 
 def fail_validation(result: BuildResult, violations: list[Violation]) -> None:
