@@ -840,6 +840,11 @@ def write(ctx: Ctx, out: Path, data: Path = REAL_DATA) -> None:
     dump(ctx.real["people"] + ctx.people, out / "people.yaml", synthetic)
     for name in ctx.real["editions"]:
         shutil.copyfile(data / "editions" / name, out / "editions" / name)
+    for path in sorted(data.rglob("*")):  # what is not a record, such as the copies of texts a source names
+        if path.is_file() and not path.name.endswith((".yaml", ".yml")) and not path.name.startswith("."):
+            target = out / path.relative_to(data)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
     for ed in ctx.editions:
         dump(ed, out / "editions" / f"{ed['id']}.yaml", "Synthetic edition from bench/generate.py.")
 
