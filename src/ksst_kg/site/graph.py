@@ -33,6 +33,8 @@ from .ns import (
 
 Term = NamedNode | Literal | BlankNode
 QUERY_DIR = Path(__file__).parent / "queries"
+STATUS_PLANNED = KG + "concept/activity-status/planned"
+STATUS_REPORTED = KG + "concept/activity-status/reported"
 
 
 @cache
@@ -115,6 +117,17 @@ class Discrepancy:
     kind: str | None
     comment: str | None
     claims: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Membership:
+    """A country's membership of an organisation: the record that describes it (if any), when it joined and
+    left (several values where the sources disagree)."""
+
+    organisation: str
+    record: str | None = None
+    joined: list[Term] = field(default_factory=list)
+    left: list[Term] = field(default_factory=list)
 
 
 @dataclass
@@ -322,30 +335,34 @@ class SiteGraph:
                 self.edition_year[e] = r.text("year") or ""
                 self.edition_programme[e] = r.text("programme")
 
-    # --- defensive: data that parallel changes add ----------------------------------------------------------
+    # --- status and memberships -------------------------------------------------------------------------
 
     def _load_status(self) -> None:
-        """A planned/reported status on editions, visits and workshops, under whatever property the model
-        names it (any property whose local name contains "status"): {node: [(property, value label, planned?)]}."""
+        """What the sources speak of as planned (ksst:activityStatus): {node: [(property, label, planned?)]}.
+        A reported status is the default and is not marked."""
         self.status: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
         for r in self.select("status"):
             node, prop, value = r["node"].value, r["property"].value, r["value"]
+            if value.value == STATUS_REPORTED:
+                continue
             text = r.text("valueLabel") or (self.label(value.value) if isinstance(value, NamedNode) else value.value)
-            planned = "plan" in (text or "").lower() or (isinstance(value, NamedNode) and "plan" in value.value.lower())
-            self.status[node].append((prop, text, planned))
+            self.status[node].append((prop, text, value.value == STATUS_PLANNED))
 
     def _load_memberships(self) -> None:
-        """A country's membership of an international organisation: the direct ksst:memberStateOf link and,
-        where the model gives one, a membership node (org:Membership with org:member the country) and a date
-        or year it began: {country: [(organisation, since or None, membership node or None)]}."""
-        found: dict[str, dict[str, tuple[str | None, str | None]]] = defaultdict(dict)
+        """Each country's memberships of international organisations (the Colombo Plan): from the direct link,
+        and from a membership record where there is one, with the years it joined and left."""
+        found: dict[str, dict[str, Membership]] = defaultdict(dict)
         for r in self.select("country-memberships"):
             country, org = r["country"].value, r["organisation"].value
-            since, node = r.text("since"), r.text("membership")
-            old = found[country].get(org)
-            if old is None or (since and (old[0] is None or since < old[0])):
-                found[country][org] = (since, node or (old[1] if old else None))
-        self.memberships = {c: sorted((o, s, n) for o, (s, n) in orgs.items()) for c, orgs in found.items()}
+            m = found[country].setdefault(org, Membership(org))
+            node = r.text("membership")
+            if node is not None and m.record is None:
+                m.record = node
+            for name, values in (("joined", m.joined), ("left", m.left)):
+                value = r.get(name)
+                if value is not None and value not in values:
+                    values.append(value)
+        self.memberships = {c: [orgs[o] for o in sorted(orgs)] for c, orgs in found.items()}
 
     # --- organisations -----------------------------------------------------------------------------------
 

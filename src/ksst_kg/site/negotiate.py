@@ -103,9 +103,9 @@ class SitePages:
     def respond(self, path: str, accept: str) -> Answer | None:
         """The answer to `GET path` (see the module's docstring). Every path gets one, the unknown ones the
         404 page, so this never returns None (the type allows a front to try something else first)."""
-        path = unquote(urlsplit(path).path) or "/"
         if path.startswith(BASE):  # the full IRI, as a client that skips the w3id redirect may send it
             path = "/" + path[len(BASE):]
+        path = unquote(urlsplit(path).path) or "/"
         if "\x00" in path or any(seg in ("..", ".") for seg in path.split("/")):
             return self.not_found(accept)
         iri = iri_of_request(path)

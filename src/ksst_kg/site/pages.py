@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup, escape
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import NamedNode
 
 from . import vocab as V
 from .graph import Claim, SiteGraph, term_key
 from .ns import KSST
 from .paths import RDF_EXTENSIONS, entity_path, page_path
-from .render import NDASH, RSAQUO, Page, format_literal
+from .render import NDASH, RSAQUO, Page
 
 KINDS = ("edition", "programme", "country", "organisation", "person", "place", "concept", "source")
 KIND_LABELS = {
@@ -178,7 +178,8 @@ class Builder:
     def part_of(self, iri: str) -> list[str]:
         """The edition (and node) a sub-resource belongs to, for breadcrumbs."""
         g = self.g
-        for p in (V.VISIT_OF, V.WORKSHOP_OF, V.ROLE_IN, V.LIST_OF, V.PLAN_OF, V.FIGURE_OF, V.ABOUT_EDITION):
+        for p in (V.VISIT_OF, V.WORKSHOP_OF, V.EVENT_OF, V.ROLE_IN, V.LIST_OF, V.PLAN_OF, V.FIGURE_OF,
+                  V.ABOUT_EDITION):
             up = g.iris(iri, p)
             if up:
                 return [up[0]]
@@ -269,6 +270,7 @@ class Builder:
         roles = self._roles_table(page, e)
         visits = self._visits_table(page, e)
         workshops = self._workshops_table(page, e)
+        events = self._events_table(page, e)
         topics = [Markup(f"{page.link(c.value)}{page.cite(e, V.TOPIC, c)}") for c in g.values(e, V.TOPIC)]
         figures = self._figures_table(page, e)
         plans = [self._plan(page, p) for p in g.iris(e, V.NEXT_PLAN)]
@@ -287,6 +289,7 @@ class Builder:
             "roles": roles,
             "visits": visits,
             "workshops": workshops,
+            "events": events,
             "topics": topics,
             "figures": figures,
             "plans": plans,
@@ -385,6 +388,20 @@ class Builder:
             t.add(name, page.facts(w, V.HOSTED_BY), page.facts(w, V.WORKSHOP_TOPIC))
         return t
 
+    def _events_table(self, page: Page, e: str) -> Table:
+        """The edition's ceremonies and other events: what, when, where, who opened it, and a status."""
+        g = self.g
+        t = Table(["Event", "Kind", "Date", "Where", "Opened by", "Notes"], cls="events")
+        dated = sorted(g.iris(e, V.HAS_EVENT), key=lambda v: ([x.value for x in g.values(v, V.START)], v))
+        for v in dated:
+            name = page.link(v)
+            for _, text, planned in g.status.get(v, []):
+                name += Markup(f' <span class="badge {"planned" if planned else "status"}">{escape(text)}</span>')
+            notes = Markup("").join(Markup(f"<p>{page.fact(v, V.NOTE, n)}</p>") for n in g.values(v, V.NOTE))
+            t.add(name, page.facts(v, V.EVENT_KIND), page.facts(v, V.START), page.facts(v, V.HELD_IN),
+                  page.facts(v, V.OPENED_BY), notes)
+        return t
+
     def _figures_table(self, page: Page, e: str) -> Table:
         g = self.g
         t = Table(["Figure", "Value", "Unit", "Whose data", "Given by"], cls="figures")
@@ -426,16 +443,17 @@ class Builder:
     def country(self, page: Page, c: str) -> dict[str, Any]:
         g = self.g
         memberships = []
-        for org, since, node in g.memberships.get(c, []):
-            text = Markup(f"Member state of {page.link(org)}")
-            text += page.cite(c, V.MEMBER_STATE_OF, NamedNode(org))
-            if since:
-                when = page.term_date(since) if len(since) == 10 else format_literal(Literal(since))
-                text += Markup(f", since {escape(when)}")
-                if node:
-                    text += Markup(f" ({page.link(node, 'the membership record')})")
+        for m in g.memberships.get(c, []):
+            text = Markup(f"Member state of {page.link(m.organisation)}")
+            text += page.cite(c, V.MEMBER_STATE_OF, NamedNode(m.organisation))
+            if m.record is not None and m.joined:
+                text += Markup(f", since {page.facts(m.record, V.JOINED_IN, ' or ', m.joined)}")
             else:
                 text += Markup(' <span class="none">(since when: not recorded in the graph)</span>')
+            if m.record is not None and m.left:
+                text += Markup(f"; left in {page.facts(m.record, V.LEFT_IN, ' or ', m.left)}")
+            if m.record is not None:
+                text += Markup(f" ({page.link(m.record, 'the membership record')})")
             memberships.append(text)
         facts = [
             ("ISO 3166-1 codes", join([page.facts(c, V.ISO2), page.facts(c, V.ISO3)], " / ")),
@@ -812,7 +830,7 @@ class Builder:
                       cls="countries")
             for c in items:
                 eds = self.sort_editions(g.subjects_with(V.PARTICIPATING, c))
-                member = ", ".join(g.label(o) for o, _, _ in g.memberships.get(c, []))
+                member = ", ".join(g.label(m.organisation) for m in g.memberships.get(c, []))
                 t.add(page.link(c), Markup(f'<span lang="id">{escape(g.label_id(c) or "")}</span>'),
                       page.facts(c, V.ISO3), join([page.link(e, self.year(e)) for e in eds]), member)
             return {"tables": [t]}
