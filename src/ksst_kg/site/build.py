@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from pyoxigraph import NamedNode, Store
 
+from ..core.builds import reading
 from ..core.errors import UsageError
 from ..core.files import default_mode
 from ..core.rdf import open_build_store
@@ -490,8 +491,14 @@ def write_site(store: Store, site_dir: Path, sources: Sources, *, base_url: str 
 
 def build_site(out: Path = Path("build"), site: Path | None = None, *, base_url: str = "/") -> SiteResult:
     """The site of the build in `out` (its embedded store, ontology and shapes), written to `site` (default
-    `out/site`). NoBuild where there is no build; UsageError where `site` is a folder of something else."""
+    `out/site`, inside the build it shows). The build is held while it is read (`core.builds.reading`), so a
+    build published meanwhile neither changes nor removes it. NoBuild where there is no build; UsageError
+    where `site` is a folder of something else."""
     out = Path(out)
-    store = open_build_store(out / "store")
-    return write_site(store, Path(site) if site is not None else out / SITE_DIR, Sources.of_build(out),
-                      base_url=base_url)
+    with reading(out) as folder:
+        store = open_build_store(folder / "store")
+        result = write_site(store, Path(site) if site is not None else folder / SITE_DIR, Sources.of_build(folder),
+                            base_url=base_url)
+    if site is None:
+        result.site_dir = out / SITE_DIR  # as the user names it (through the build folder's link)
+    return result
