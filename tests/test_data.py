@@ -98,6 +98,8 @@ def check_expectations(store: Store, path: Path, records: Dataset) -> list[str]:
         return [f"{path.name}: {source!r} is not a source of sources.yaml"]
     if path.stem != source:
         return [f"{path.name}: the file of source {source!r} is named {source}.yaml"]
+    if not doc["facts"]:
+        return [f"{path.name}: list at least one fact a reader finds in {source}"]
     problems = []
     for i, fact in enumerate(doc["facts"]):
         where = f"{path.name}, facts[{i}]"

@@ -43,6 +43,7 @@ from .core.version import __version__
 if TYPE_CHECKING:
     from .pipeline import BuildResult, build
     from .query import Result, SavedQuery, answer, load_queries, load_query, render
+    from .records import Skeleton, new_edition, new_source
     from .remote import LoadReport, load_build
     from .site import SiteResult, build_site
     from .validate import validate_files
@@ -59,6 +60,9 @@ _LAZY = {
     "SavedQuery": "query",
     "load_build": "remote",
     "LoadReport": "remote",
+    "new_edition": "records",
+    "new_source": "records",
+    "Skeleton": "records",
     "build_site": "site",
     "SiteResult": "site",
 }
@@ -80,6 +84,7 @@ __all__ = [
     "SavedQuery",
     "ServeError",
     "SiteResult",
+    "Skeleton",
     "StoreTimeout",
     "StoreUnreachable",
     "UsageError",
@@ -92,6 +97,8 @@ __all__ = [
     "load_build",
     "load_queries",
     "load_query",
+    "new_edition",
+    "new_source",
     "render",
     "validate_files",
 ]

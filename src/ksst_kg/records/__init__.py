@@ -4,6 +4,7 @@ from .files import RecordFiles, record_files, scan
 from .load import Reader, load_dataset, load_reference, parse_record
 from .model import Dataset, Edition, Fact, Item, Source, Written
 from .references import check_edition, check_edition_links, check_references
+from .skeleton import Skeleton, new_edition, new_source
 from .yamlio import parse_yaml, read_yaml
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Item",
     "Reader",
     "RecordFiles",
+    "Skeleton",
     "Source",
     "Written",
     "check_edition",
@@ -20,6 +22,8 @@ __all__ = [
     "check_references",
     "load_dataset",
     "load_reference",
+    "new_edition",
+    "new_source",
     "parse_record",
     "parse_yaml",
     "read_yaml",

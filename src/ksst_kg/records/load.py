@@ -87,6 +87,9 @@ def _message(err: Any) -> str:
         return "unknown field"
     if err["type"] == "missing":
         return "required field is missing"
+    if err["type"] == "too_short":
+        return f"needs at least {err.get('ctx', {}).get('min_length', 1)} item(s), and has none" \
+            if not err.get("input") else f"needs at least {err.get('ctx', {}).get('min_length', 1)} items"
     message = str(err["msg"])
     for prefix in PREFIXES:
         message = message.removeprefix(prefix)

@@ -225,6 +225,9 @@ def _check_people_and_programmes(c: _Checker) -> None:
             c.country(file, person.id, "from_country", person.from_country.value)
             c.facts(file, person.id, "from_country", [person.from_country])
         c.written(file, person.id, "as_written", person.as_written)
+        for i, written in enumerate(person.as_written):
+            if not written.sources:
+                c.fail(file, person.id, f"as_written[{i}]", "a name as written needs the `sources` that write it so")
     file = str(c.ds.root / "programmes.yaml")
     for fw in c.ds.frameworks:
         if fw.committed_since:
