@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,13 +32,14 @@ from pyoxigraph import (
     parse,
 )
 
-from ksst_kg import BuildResult, build_site
+from ksst_kg import BuildResult, UsageError, build, build_site
 from ksst_kg.cli import main
 from ksst_kg.core.namespaces import BASE, GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, KG, KSST, RDF, XSD
-from ksst_kg.site import SitePages, Sources, write_site
+from ksst_kg.site import BuildPages, SitePages, Sources, write_site
 from ksst_kg.site.build import MARKER, write_tree
 
-from .conftest import select
+from .conftest import DATA, select
+from .dataset import edition_ids
 
 PLANNED = KG + "concept/activity-status/planned"
 
@@ -518,3 +520,57 @@ def test_status_and_membership_on_a_graph_that_says_more(built: BuildResult, sto
     assert read(page_of(out, visit)).find_all("header", "entity")[0].find_all("span", "planned")
     cell = " ".join(fact_row(read(page_of(out, country)), "Colombo Plan").text().split())
     assert "since 1977" in cell and "the membership record" in cell
+
+
+def test_serving_the_site_needs_neither_rdflib_nor_jinja2() -> None:
+    """`ksst serve` answers pages without the libraries that writing the site needs (its start-up stays light)."""
+    script = ("import sys\nfrom ksst_kg.site import SitePages\n"
+              "print(sorted(m for m in ('rdflib', 'jinja2', 'owlrl', 'pyshacl') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+
+
+# --- the pages `ksst serve` answers: the site of whatever build is published ---------------------------------------
+
+
+def test_the_served_site_follows_the_published_build(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    build(DATA, out)
+    notes: list[str] = []
+    pages = BuildPages(out, build_site, notes.append)
+    assert pages.prepare() is True and pages.prepare() is False  # written once, before serving
+    edition = "/id/edition/" + edition_ids()[0]
+    first = pages.respond(edition, BROWSER)
+    assert first is not None and first[0] == 200
+    assert pages.respond("/", BROWSER) is None and pages.respond("/?x=1", BROWSER) is None  # the server's own
+    before = os.path.realpath(out)
+    build(DATA, out, incremental=False)  # a new build is published, without a site
+    assert os.path.realpath(out) != before
+    answer = pages.respond(edition, BROWSER)
+    assert answer is not None and answer[0] == 503 and answer[1]["Retry-After"]
+    deadline = time.monotonic() + 60
+    while (answer := pages.respond(edition, BROWSER)) is not None and answer[0] == 503:
+        assert time.monotonic() < deadline, "the site of the new build was never written"
+        time.sleep(0.1)
+    assert answer is not None and answer[:1] == (200,) and answer[2] == first[2]
+    assert notes and "wrote the site" in notes[-1]
+
+
+def test_a_site_that_cannot_be_written_is_said_once(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    build(DATA, out)
+    calls: list[Path] = []
+
+    def broken(folder: Path) -> None:
+        calls.append(folder)
+        raise UsageError("the disk is full")
+
+    notes: list[str] = []
+    pages = BuildPages(out, broken, notes.append)
+    deadline = time.monotonic() + 30
+    while (answer := pages.respond("/editions.html", BROWSER)) is not None and answer[0] == 503:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert answer is not None and answer[0] == 500 and b"the disk is full" in answer[2]
+    assert pages.respond("/countries.html", BROWSER) == answer and len(calls) == 1
+    assert len(notes) == 1 and "run `ksst site`" in notes[0]

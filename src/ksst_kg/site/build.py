@@ -36,14 +36,12 @@ from .graph import SiteGraph
 from .ns import KG, KSST, VOCAB_PREFIXES, curie
 from .ontodocs import Constraint, OntologyDocs, Shape
 from .pages import INDEX_FILES, KIND_LABELS, KINDS, Builder, Table
-from .paths import ONTOLOGY_DOC, RDF_EXTENSIONS, SHAPES_DOC, SHAPES_NS, entity_path, page_path
+from .paths import MARKER, ONTOLOGY_DOC, RDF_EXTENSIONS, SHAPES_DOC, SHAPES_NS, SITE_DIR, entity_path, page_path
 from .rdf import describe_from_index, document_triples, serialize_as
 from .render import Page
 
 PACKAGE_DIR = Path(__file__).parent
 SITE_NAME = "ksst-kg"
-SITE_DIR = "site"  # the site's folder inside a build folder, by default
-MARKER = ".ksst-site"  # a folder with this file was written by build_site and may be replaced by it
 LEFTOVER_AGE = 3600.0  # seconds after which a temporary folder of an interrupted run is removed
 
 NAV = [

@@ -27,6 +27,8 @@ from functools import cache
 
 from .ns import BASE, KG, KSST, VOCAB_PREFIXES
 
+SITE_DIR = "site"  # the site's folder inside a build folder, by default
+MARKER = ".ksst-site"  # a folder with this file was written by build_site and may be replaced by it
 SHAPES_NS = BASE + "shapes#"
 ONTOLOGY_DOC = BASE + "ontology"
 SHAPES_DOC = BASE + "shapes"

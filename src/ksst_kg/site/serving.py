@@ -1,0 +1,93 @@
+"""The site of whatever build `ksst serve` serves: the `pages` object of its HTTP front.
+
+`ksst serve` follows the build folder: a build published while it runs is served within a second. A site lives
+inside the build it shows (`BUILD/site`), and a new build is published without one, so `BuildPages` answers
+from the site of the build published now and writes that site where it is missing: before the server starts
+(`prepare`, so the first page is there at once), and in the background when a newer build appears while it
+runs; meanwhile pages are answered 503 with a page that reloads itself.
+
+`/` is left to the server (its SPARQL query page): the site's home is `/index.html`. Every other path goes to
+`SitePages` (negotiate.py). The writer is given by the caller (`ksst_kg.build_site`), so that answering pages
+imports neither rdflib nor Jinja2; they are loaded the first time a site has to be written.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..core.builds import current
+from .negotiate import PLAIN, Answer, SitePages
+from .paths import MARKER, SITE_DIR
+
+RETRY_AFTER = 2  # seconds a browser waits before it asks again for a page whose site is being written
+
+WRITING_PAGE = b"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
+<title>The site is being written</title></head>
+<body><h1>The site is being written</h1>
+<p>A new build was published; its pages are being written. This page reloads itself.</p></body></html>
+"""
+
+
+class BuildPages:
+    """`respond(path, accept)` for the server's request threads (thread-safe); `prepare()` before it starts."""
+
+    def __init__(self, out: Path, write: Callable[[Path], object],
+                 notify: Callable[[str], None] | None = None) -> None:
+        """`out`: the build folder served; `write(out)`: writes the site of the build published there now
+        (`ksst_kg.build_site`); `notify`: told, in one line, when a site is written or could not be."""
+        self.out = Path(out)
+        self._write = write
+        self._notify = notify or (lambda _message: None)
+        self._lock = threading.Lock()
+        self._writing: set[Path] = set()  # build folders whose site a thread is writing
+        self._failed: dict[Path, str] = {}  # build folders whose site could not be written, and why
+
+    def site_of(self, folder: Path) -> Path:
+        return folder / SITE_DIR
+
+    def has_site(self, folder: Path) -> bool:
+        return (self.site_of(folder) / MARKER).is_file()
+
+    def prepare(self) -> bool:
+        """Write the site of the build published now if it has none (in this thread); whether one was written.
+        Errors are the writer's (`KsstError`)."""
+        folder = current(self.out)
+        if folder is None or self.has_site(folder):
+            return False
+        self._write(self.out)
+        return True
+
+    def respond(self, path: str, accept: str) -> Answer | None:
+        if (urlsplit(path).path or "/") == "/":
+            return None  # the server's own page at the root
+        folder = current(self.out)
+        if folder is None:
+            return None
+        if self.has_site(folder):
+            return SitePages(self.site_of(folder)).respond(path, accept)
+        with self._lock:
+            failed = self._failed.get(folder)
+            if failed is None and folder not in self._writing:
+                self._writing.add(folder)
+                threading.Thread(target=self._write_in_background, args=(folder,), name="ksst-site",
+                                 daemon=True).start()
+        if failed is not None:
+            return 500, {"Content-Type": PLAIN}, f"The site of this build could not be written: {failed}\n".encode()
+        return 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": str(RETRY_AFTER)}, WRITING_PAGE
+
+    def _write_in_background(self, folder: Path) -> None:
+        try:
+            self._write(self.out)
+        except Exception as exc:  # reported to the client and the console; the server goes on
+            with self._lock:
+                self._failed[folder] = str(exc) or type(exc).__name__
+            self._notify(f"the site of {folder.name} could not be written: {exc}; run `ksst site` to see why")
+        else:
+            self._notify(f"wrote the site of the build published at {self.out}")
+        finally:
+            with self._lock:
+                self._writing.discard(folder)
