@@ -58,6 +58,7 @@ class BuildPages:
         folder = current(self.out)
         if folder is None or self.has_site(folder):
             return False
+        self._notify(f"{self.out} has no site yet; writing it, as `ksst site` does")
         self._write(self.out)
         return True
 
