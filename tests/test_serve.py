@@ -3,6 +3,7 @@ shares the store with other readers, and stops cleanly (exit 0) on SIGTERM or Ct
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -11,17 +12,20 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Store
+from pyoxigraph import RdfFormat, Store, parse
 
 from ksst_kg import remote, serve
 from ksst_kg.core import errors
 
-from .servers import HOST, free_port, http_get, tiny_build, tiny_counts, wait_for_port  # noqa: F401
+from .servers import HOST, free_port, http_get, make_tiny_build, tiny_build, tiny_counts, wait_for_port  # noqa: F401
 
 
 @dataclass
@@ -174,12 +178,257 @@ def test_no_build(tmp_path: Path) -> None:
     assert "run `ksst build` first" in result.stderr
 
 
-def test_command_and_addresses() -> None:
-    command = serve.serve_command(Path("b/store"), "0.0.0.0", 7878, timeout=30)
-    assert command[0] == serve.oxigraph_binary() and os.access(command[0], os.X_OK)
-    assert command[1:] == ["serve-read-only", "--location", "b/store", "--bind", "0.0.0.0:7878",
-                           "--union-default-graph", "--timeout-s", "30"]
+def test_addresses() -> None:
     assert serve.bind_address("::1", 80) == "[::1]:80"
     assert serve.urls("0.0.0.0", 7878).query == "http://127.0.0.1:7878/query"
     assert serve.urls("::", 7878).page == "http://[::1]:7878/"
     assert serve.urls("localhost", 1).query == "http://localhost:1/query"
+
+
+# --- what no request can do to the server (issue 15, findings 4-6), and the protocol it keeps -----------------------
+
+
+def values(var: str, n: int) -> str:
+    return f"VALUES ?{var} {{ {' '.join(str(i) for i in range(n))} }}"
+
+
+SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { "  # 200^4 rows: minutes of work on any store, however small
+        + " ".join(values(v, 200) for v in "abcd") + " }")
+HUNGRY = ("SELECT * WHERE { "  # 8 million rows sorted: far more than 100 MB
+          + " ".join(values(v, 200) for v in "abc") + " } ORDER BY DESC(?c) ?b ?a")
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def request(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None, method: str | None = None,
+            timeout: float = 30) -> tuple[int, str, bytes]:
+    """(status, content type, body) of one request."""
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
+
+
+def get(base: str, query: str, accept: str | None = None, **params: str) -> tuple[int, str, bytes]:
+    return request(f"{base}/query?" + urllib.parse.urlencode({"query": query, **params}),
+                   headers={"Accept": accept} if accept else None)
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`ksst serve` over the tiny build with short limits: one second per query, 100 MB of memory."""
+    build = make_tiny_build(tmp_path_factory.mktemp("guarded") / "build")
+    s = start_serve(build, free_port(), "--timeout", "1", "--memory", "100")
+    try:
+        s.wait_for("SPARQL endpoint:")
+        yield f"http://{HOST}:{s.port}"
+    finally:
+        s.process.send_signal(signal.SIGTERM)
+        assert s.process.wait(10) == 0
+        assert "Traceback" not in s.process.stderr.read()
+
+
+def assert_alive(base: str) -> None:
+    status, _, body = get(base, COUNT, "text/csv")
+    assert status == 200 and body.split() == [b"n", str(sum(tiny_counts().values())).encode()]
+
+
+@pytest.mark.parametrize("levels", [1000, 5000])
+def test_deep_nesting_is_answered_400_and_the_server_goes_on(guarded: str, levels: int) -> None:
+    status, kind, body = get(guarded, "SELECT * WHERE " + "{" * levels + " ?s ?p ?o " + "}" * levels)
+    assert (status, kind) == (400, "text/plain; charset=utf-8")
+    assert body.decode() == f"the query nests brackets {levels} deep, more than the 64 allowed; flatten it\n"
+    assert_alive(guarded)
+
+
+def test_service_is_refused_and_no_request_goes_out(guarded: str) -> None:
+    with socket.socket() as trap:
+        trap.bind((HOST, 0))
+        trap.listen(1)
+        trap.settimeout(1.0)
+        port = trap.getsockname()[1]
+        status, _, body = get(guarded, f"SELECT * WHERE {{ SERVICE <http://{HOST}:{port}/admin> {{ ?s ?p ?o }} }}")
+        assert status == 400 and b"uses SERVICE" in body and b"--allow-service" in body
+        with pytest.raises(TimeoutError):
+            trap.accept()
+
+
+def test_service_goes_out_only_when_allowed(tiny_build: Path) -> None:  # noqa: F811
+    with socket.socket() as trap:
+        trap.bind((HOST, 0))
+        trap.listen(1)
+        trap.settimeout(10)
+        port = trap.getsockname()[1]
+        s = start_serve(tiny_build, free_port(), "--allow-service")
+        try:
+            base = s.wait_for("SPARQL endpoint:").split(": ", 1)[1].removesuffix("/query")
+            answer: list[tuple[int, str, bytes]] = []
+            thread = threading.Thread(target=lambda: answer.append(
+                get(base, f"SELECT * WHERE {{ SERVICE <http://{HOST}:{port}/sparql> {{ ?s ?p ?o }} }}")))
+            thread.start()
+            conn, _ = trap.accept()
+            with conn:
+                assert conn.recv(4096).startswith(b"POST /sparql ")
+            thread.join(30)
+            assert answer[0][0] == 400 and b"SERVICE request failed" in answer[0][2]
+        finally:
+            s.process.send_signal(signal.SIGTERM)
+            assert s.process.wait(10) == 0
+
+
+def test_a_query_past_its_timeout_is_stopped_with_504(guarded: str) -> None:
+    started = time.monotonic()
+    status, _, body = get(guarded, SLOW)
+    assert time.monotonic() - started < 10
+    assert (status, body) == (504, b"the query ran longer than its time limit of 1 s and was stopped\n")
+    assert_alive(guarded)
+
+
+def test_a_query_past_its_memory_is_stopped_with_503(guarded: str) -> None:
+    status, _, body = get(guarded, HUNGRY)
+    assert (status, body) == (503, b"the query needed more than the 100 MB of memory it may use and was stopped\n")
+    assert_alive(guarded)
+
+
+def test_abandoned_queries_do_not_hold_the_workers(tiny_build: Path) -> None:  # noqa: F811
+    """Clients that send a slow query and go away (16 in the report held both cores indefinitely): their queries
+    are stopped, and the next query is answered at once, even with no time limit."""
+    s = start_serve(tiny_build, free_port(), "--timeout", "0")
+    try:
+        base = s.wait_for("SPARQL endpoint:").split(": ", 1)[1].removesuffix("/query")
+        for _ in range(6):
+            with socket.create_connection((HOST, s.port)) as conn:
+                target = "/query?" + urllib.parse.urlencode({"query": SLOW})
+                conn.sendall(f"GET {target} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+        time.sleep(1.0)
+        started = time.monotonic()
+        assert_alive(base)
+        assert time.monotonic() - started < 3
+    finally:
+        s.process.send_signal(signal.SIGTERM)
+        assert s.process.wait(10) == 0
+
+
+def test_long_get_urls_post_forms_and_sparql_query_bodies(guarded: str) -> None:
+    long = "SELECT ?s WHERE { ?s ?p ?o FILTER(?o NOT IN (" + ",".join(f'"{i}"' for i in range(5000)) + ")) } LIMIT 1"
+    url = f"{guarded}/query?" + urllib.parse.urlencode({"query": long})
+    assert 60_000 < len(url) < 65_536
+    status, kind, body = request(url)
+    assert (status, kind) == (200, "application/sparql-results+json") and json.loads(body)["results"]["bindings"]
+    too_long = f"{guarded}/query?" + urllib.parse.urlencode({"query": long + " #" + "x" * 70_000})
+    assert request(too_long)[0] == 414
+    form = urllib.parse.urlencode({"query": COUNT}).encode()
+    status, _, body = request(f"{guarded}/query", data=form,
+                              headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/csv"})
+    assert status == 200 and body.split()[0] == b"n"
+    status, _, body = request(f"{guarded}/query", data=COUNT.encode(),
+                              headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"})
+    assert status == 200 and body.split()[0] == b"n"
+    assert request(f"{guarded}/query", data=b"x", headers={"Content-Type": "text/plain"})[0] == 415
+
+
+def test_sparqlwrapper_with_get_and_a_long_query(guarded: str) -> None:
+    """A client that defaults to GET (SPARQLWrapper) with a query of 20 KB."""
+    from SPARQLWrapper import GET, JSON, SPARQLWrapper
+
+    query = "SELECT ?s WHERE { ?s ?p ?o FILTER(?o NOT IN (" + ",".join(f'"{i}"' for i in range(2500)) + ")) }"
+    wrapper = SPARQLWrapper(f"{guarded}/query")
+    wrapper.setMethod(GET)
+    wrapper.setReturnFormat(JSON)
+    wrapper.setQuery(query)
+    rows = wrapper.queryAndConvert()["results"]["bindings"]  # type: ignore[index, call-overload]
+    assert len(rows) == sum(tiny_counts().values())
+
+
+@pytest.mark.parametrize(("accept", "kind", "start"), [
+    (None, "application/sparql-results+json", b"{"),
+    ("application/sparql-results+xml", "application/sparql-results+xml", b"<?xml"),
+    ("application/json", "application/sparql-results+json", b"{"),
+    ("text/csv", "text/csv; charset=utf-8", b"n\r\n"),
+    ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8", b"?n\n"),
+    ("text/html,application/xhtml+xml,*/*;q=0.8", "application/sparql-results+json", b"{"),
+    ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml", b"<?xml"),
+])
+def test_results_by_content_negotiation(guarded: str, accept: str | None, kind: str, start: bytes) -> None:
+    status, got, body = get(guarded, COUNT, accept)
+    assert (status, got) == (200, kind) and body.startswith(start)
+
+
+@pytest.mark.parametrize(("accept", "kind", "fmt"), [
+    ("application/n-triples", "application/n-triples", RdfFormat.N_TRIPLES),
+    ("text/turtle", "text/turtle; charset=utf-8", RdfFormat.TURTLE),
+    ("application/rdf+xml", "application/rdf+xml", RdfFormat.RDF_XML),
+    ("application/ld+json", "application/ld+json", RdfFormat.JSON_LD),
+])
+def test_graphs_by_content_negotiation(guarded: str, accept: str, kind: str, fmt: RdfFormat) -> None:
+    status, got, body = get(guarded, "CONSTRUCT WHERE { ?s ?p ?o }", accept)
+    assert (status, got) == (200, kind)
+    assert len(list(parse(body, format=fmt))) == sum(tiny_counts().values())
+
+
+def test_what_cannot_be_given_or_done(guarded: str) -> None:
+    assert get(guarded, COUNT, "image/png")[0] == 406
+    assert get(guarded, "CONSTRUCT WHERE { ?s ?p ?o }", "text/csv")[0] == 406
+    status, _, body = get(guarded, "SELECT * WHERE { ?s ?p }")
+    assert status == 400 and body.startswith(b"syntax error: ")
+    assert request(f"{guarded}/query")[0] == 400
+    assert request(f"{guarded}/query", method="DELETE")[0] == 405
+    assert request(f"{guarded}/update", data=b"update=CLEAR+ALL",
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})[0] == 403
+    assert request(f"{guarded}/nothing")[0] == 404
+    status, kind, body = get(guarded, COUNT, format="csv")
+    assert (status, kind) == (200, "text/csv; charset=utf-8")
+
+
+def test_graph_store_reads(guarded: str) -> None:
+    status, kind, body = request(f"{guarded}/store?graph=" + urllib.parse.quote(remote.LOCAL_GRAPHS["inferred"]),
+                                 headers={"Accept": "application/n-triples"})
+    assert (status, kind) == (200, "application/n-triples")
+    assert len(body.splitlines()) == tiny_counts()[remote.LOCAL_GRAPHS["inferred"]]
+
+
+def test_many_clients_at_once(guarded: str) -> None:
+    statuses: list[int] = []
+    threads = [threading.Thread(target=lambda: statuses.append(get(guarded, COUNT)[0])) for _ in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert statuses == [200] * 40
+
+
+# --- the pages hook -------------------------------------------------------------------------------------------------
+
+
+class Echo:
+    """Pages that answer /hello with what they were asked."""
+
+    def respond(self, path: str, accept: str) -> tuple[int, dict[str, str], bytes] | None:
+        if path.startswith("/hello"):
+            return 200, {"Content-Type": "text/plain"}, f"{path} {accept}".encode()
+        return None
+
+
+def test_pages_answer_every_get_outside_the_sparql_paths(tiny_build: Path) -> None:  # noqa: F811
+    from ksst_kg.query.worker import Limits
+    from ksst_kg.serve.app import Options, listen
+    from ksst_kg.serve.workers import ServedBuild
+
+    server = listen(HOST, 0, Options(), Echo())
+    build = ServedBuild(tiny_build, 1, Limits())
+    server.attach(build)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    base = f"http://{HOST}:{server.server_address[1]}"
+    try:
+        assert request(f"{base}/hello?x=1", headers={"Accept": "text/html"}) == (200, "text/plain",
+                                                                                b"/hello?x=1 text/html")
+        assert request(f"{base}/other")[0] == 404
+        status, _, page = request(f"{base}/")
+        assert status == 200 and b"<form" in page  # None for / falls back to the query page
+        assert get(base, COUNT, "text/csv")[0] == 200  # the SPARQL paths never reach the pages
+    finally:
+        server.shutdown()
+        server.server_close()
+        build.close()

@@ -16,7 +16,11 @@ import ksst_kg
 
 from ..core.errors import QueryError, RemoteError, UsageError
 from ..query import DEFAULT_GRAPHS, FORMATS, SavedQuery, in_user_lines, load_query, parse_param_options
+from ..query.guard import Bounds
+from ..query.worker import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .common import ask_password, credential_options, fail, out_option
+
+INTERRUPTED = 130  # what a shell reports for a program stopped by Ctrl-C (128 + SIGINT)
 
 
 def _resolve(name: str | None, expression: str | None) -> SavedQuery:
@@ -61,13 +65,22 @@ def _error_line(exc: ksst_kg.KsstError, query: SavedQuery | None) -> str:
 @click.option("--graph", "graphs", multiple=True, metavar="IRI",
               help="Graph(s) forming the default graph (repeatable; default: asserted, inferred and ontology).")
 @credential_options
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the endpoint.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds a query may run on the build (then it is stopped), or to wait for the endpoint; "
+                   "0 for no limit on the build.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=0), default=DEFAULT_MEMORY_MB, show_default=True,
+              metavar="MB", help="Megabytes of memory a query on the build may use (then it is stopped); 0 for "
+                                 "no limit.")
+@click.option("--allow-service", is_flag=True,
+              help="Let a query on the build use SERVICE, which sends requests to other servers.")
 @click.option("--width", type=int, default=None,
               help="Wrap table cells to fit this many columns (default: the terminal's width, if any).")
 def query_cmd(name: str | None, expression: str | None, params: tuple[str, ...], fmt: str, out_dir: Path,
               endpoint: str | None, graphs: tuple[str, ...], user: str | None, password: str | None,
-              auth: str, timeout: float, width: int | None) -> None:
-    """Answer a saved question NAME (see `ksst queries`), a query file, or -e 'SELECT ...'."""
+              auth: str, timeout: float, memory_mb: int, allow_service: bool, width: int | None) -> None:
+    """Answer a saved question NAME (see `ksst queries`), a query file, or -e 'SELECT ...'.
+
+    On the build, a query runs in a process of its own, stopped at --timeout, past --memory, or at Ctrl-C."""
     query: SavedQuery | None = None
     try:
         query = _resolve(name, expression)
@@ -79,12 +92,16 @@ def query_cmd(name: str | None, expression: str | None, params: tuple[str, ...],
             password = ask_password(user)
         result = ksst_kg.answer(query.text, bindings, build_dir=out_dir, endpoint=endpoint,
                                 graphs=list(graphs) or list(DEFAULT_GRAPHS), user=user, password=password,
-                                auth=auth, timeout=timeout)
+                                auth=auth, timeout=timeout or None, memory_mb=memory_mb or None,
+                                bounds=Bounds(allow_service=allow_service))
     except (QueryError, RemoteError, UsageError, ksst_kg.NoBuild) as exc:
         fail("query", _error_line(exc, query), exc.exit_code)
-    if fmt == "table" and width is None and sys.stdout.isatty():
+    except KeyboardInterrupt:
+        fail("query", "interrupted; the query was stopped", INTERRUPTED)
+    terminal = sys.stdout.isatty()
+    if fmt == "table" and width is None and terminal:
         width = shutil.get_terminal_size().columns
-    click.echo(ksst_kg.render(result, fmt, width), nl=False)
+    click.echo(ksst_kg.render(result, fmt, width, terminal=terminal), nl=False)
 
 
 @click.command("queries")

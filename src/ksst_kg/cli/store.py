@@ -9,7 +9,9 @@ import click
 
 import ksst_kg
 
-from ..serve import Urls, run
+from ..query.guard import Bounds
+from ..query.worker import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from ..serve import DEFAULT_HOST, DEFAULT_PORT, Options, Urls, run
 from .common import DEFAULT_OUT, ask_password, credential_options, fail, fail_with
 from .progress import Progress
 
@@ -17,17 +19,28 @@ from .progress import Progress
 @click.command("serve")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT,
               show_default=True, help="Build folder whose store to serve.")
-@click.option("--bind", "host", default="127.0.0.1", show_default=True,
+@click.option("--bind", "host", default=DEFAULT_HOST, show_default=True,
               help="Address to listen on (0.0.0.0 for every interface: then anyone who can reach this "
                    "machine can query it).")
-@click.option("--port", default=7878, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=None,
-              help="Stop queries that run longer than this many seconds.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds a query may run; then it is stopped and answered HTTP 504 (0: no limit).")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=0), default=DEFAULT_MEMORY_MB, show_default=True,
+              metavar="MB", help="Megabytes of memory a query may use; then it is stopped and answered HTTP 503 "
+                                 "(0: no limit).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Queries run at once, each in a process of its own.")
+@click.option("--allow-service", is_flag=True,
+              help="Let queries use SERVICE, which makes this machine send requests to the servers they name.")
 @click.option("--cors", is_flag=True, help="Allow cross-origin requests (web pages on other sites may query).")
-def serve_cmd(out_dir: Path, host: str, port: int, timeout: float | None, cors: bool) -> None:
-    """Serve the built graph read-only over SPARQL with the Oxigraph server, until Ctrl-C or SIGTERM.
+def serve_cmd(out_dir: Path, host: str, port: int, timeout: float, memory_mb: int, workers: int,
+              allow_service: bool, cors: bool) -> None:
+    """Serve the built graph read-only over SPARQL, until Ctrl-C or SIGTERM.
 
-    The default graph of a query is the union of the asserted, inferred and ontology graphs.
+    The default graph of a query is the union of the asserted, inferred and ontology graphs. Each query runs in
+    a worker process, within --timeout and --memory; queries nested too deeply, too long, or using SERVICE
+    (unless --allow-service) are refused.
     """
     def ready(urls: Urls) -> None:
         click.echo(f"SPARQL endpoint: {urls.query}")
@@ -36,8 +49,10 @@ def serve_cmd(out_dir: Path, host: str, port: int, timeout: float | None, cors: 
                    "Press Ctrl-C to stop.")
         sys.stdout.flush()
 
+    options = Options(timeout=timeout or None, memory_mb=memory_mb or None, workers=workers,
+                      bounds=Bounds(allow_service=allow_service), cors=cors)
     try:
-        code = run(out_dir / "store", host, port, timeout=timeout, cors=cors, on_ready=ready)
+        code = run(out_dir, host, port, options, on_ready=ready)
     except ksst_kg.KsstError as exc:
         fail_with("serve", exc)
     click.echo("ksst serve: stopped.", err=True)

@@ -99,6 +99,11 @@ class QueryError(DataError):
     """A query that cannot be run: unknown name, missing or unknown parameter, syntax error."""
 
 
+class QueryLimit(QueryError):
+    """A query refused or stopped by a limit: too long, nested too deeply, a SERVICE not allowed, or more time
+    or memory than it may take."""
+
+
 # --- the command line was used wrongly (exit 2, as click's own usage errors) -------------------------------
 
 

@@ -1,10 +1,17 @@
-"""Printing answers: a table that fits the terminal, CSV, TSV, or SPARQL 1.1 JSON results."""
+"""Printing answers: a table that fits the terminal, CSV, TSV, or SPARQL 1.1 JSON results.
+
+Text from the data never reaches a terminal as control characters: a literal holding ESC, BEL, NUL, a
+carriage return or a bidirectional override could move the cursor, rewrite what was printed, or make the
+table say something else than the data. The table escapes them always (`\x1b`, `\u202e`), CSV and TSV when
+they go to a terminal, and the JSON results escape them as JSON does (`\u001b`), which keeps the data exact.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 import textwrap
 
 from pyoxigraph import BlankNode, Literal, NamedNode
@@ -15,6 +22,21 @@ from .run import Result
 from .saved import Term
 
 FORMATS = ("table", "csv", "tsv", "json")
+
+# C0 and C1 controls but the line feed, and the characters that reorder or hide text (bidirectional marks,
+# embeddings, overrides and isolates, line and paragraph separators)
+_UNSAFE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe(text: str) -> str:
+    """`text` with every control character but the line feed written as an escape (see the module docstring)."""
+    return _UNSAFE.sub(_escape, text)
+
 
 def display(term: Term | None) -> str:
     """A cell as a person reads it: prefixed IRIs, lexical values of literals, nothing for unbound."""
@@ -71,7 +93,7 @@ def _fit(widths: list[int], minimums: list[int], total: int) -> list[int]:
 def format_table(result: Result, max_width: int | None = None) -> str:
     """Aligned columns; long cells are wrapped when the table would be wider than `max_width`."""
     header = result.variables
-    cells = [[display(row.get(v)) for v in header] for row in result.rows]
+    cells = [[safe(display(row.get(v))) for v in header] for row in result.rows]
     widths = [max([len(h)] + [max((len(line) for line in c[i].splitlines()), default=0) for c in cells])
               for i, h in enumerate(header)]
     if max_width:
@@ -96,12 +118,14 @@ def format_table(result: Result, max_width: int | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def format_delimited(result: Result, delimiter: str) -> str:
+def format_delimited(result: Result, delimiter: str, terminal: bool = False) -> str:
+    """CSV or TSV; `terminal`: control characters of the data escaped (see the module docstring)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(result.variables)
+    cell = (lambda term: safe(plain(term))) if terminal else plain
     for row in result.rows:
-        writer.writerow([plain(row.get(v)) for v in result.variables])
+        writer.writerow([cell(row.get(v)) for v in result.variables])
     return buffer.getvalue()
 
 
@@ -129,16 +153,17 @@ def format_json(result: Result) -> str:
         "results": {"bindings": [{k: _json_term(v) for k, v in row.items() if v is not None}
                                  for row in result.rows]},
     }
-    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(doc, indent=1, ensure_ascii=False)) + "\n"
 
 
-def render(result: Result, fmt: str, max_width: int | None = None) -> str:
+def render(result: Result, fmt: str, max_width: int | None = None, *, terminal: bool = False) -> str:
+    """The answer in `fmt`; `terminal`: it is printed on a terminal (CSV and TSV escape control characters)."""
     if fmt == "table":
         return format_table(result, max_width)
     if fmt == "csv":
-        return format_delimited(result, ",")
+        return format_delimited(result, ",", terminal)
     if fmt == "tsv":
-        return format_delimited(result, "\t")
+        return format_delimited(result, "\t", terminal)
     if fmt == "json":
         return format_json(result)
     raise QueryError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")

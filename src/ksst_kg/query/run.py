@@ -1,5 +1,5 @@
-"""Running a query: on the embedded store (a build's `store/`) or on a SPARQL 1.1 endpoint, parameters
-written in as terms; syntax errors reported at the user's own line.
+"""Running a query: on the embedded store (a build's `store/`, in a worker process that can be stopped) or on
+a SPARQL 1.1 endpoint, parameters written in as terms; syntax errors reported at the user's own line.
 
 Only pyoxigraph and the standard library are imported here, so that `ksst query` starts quickly.
 """
@@ -11,18 +11,30 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, Store, Triple
+from pyoxigraph import (
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Store,
+    Triple,
+    parse,
+    parse_query_results,
+)
 
 from .. import remote
-from ..core.errors import QueryError
+from ..core.builds import reading
+from ..core.errors import KsstError, NoBuild, QueryError, QueryLimit, StoreError
 from ..core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, XSD
-from ..core.rdf import open_build_store
+from .guard import DEFAULT_BOUNDS, Bounds, check_query
 from .saved import Term, inline_terms, strip_code
+from .worker import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Answer, Failure, Job, Limits, on_deep_stack, run_once
 
 Row = dict[str, Term | None]
 DEFAULT_GRAPHS = (GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY)
-
-
 
 @dataclass
 class Result:
@@ -112,27 +124,38 @@ def evaluate(store: Store, query: str, bindings: Mapping[str, Term] | None = Non
 
 
 def run_embedded(store: Store, query: str, bindings: Mapping[str, Term] | None = None,
-                 graphs: Sequence[str] = DEFAULT_GRAPHS) -> Result:
-    """Run on a pyoxigraph store over the union of `graphs`; a syntax error names the user's line."""
-    try:
-        return _hide(_result(evaluate(store, query, bindings, graphs)), bindings)
-    except SyntaxError as exc:
-        raise QueryError(_syntax_error(str(exc), query, bindings)) from exc
-    except (RuntimeError, OSError) as exc:
-        raise QueryError(str(exc)) from exc
+                 graphs: Sequence[str] = DEFAULT_GRAPHS, bounds: Bounds = DEFAULT_BOUNDS) -> Result:
+    """Run on a pyoxigraph store in this process (for tests and programs that hold a store; `answer` runs a
+    query where it can be stopped), checked by the guard and evaluated on a thread with a large stack; a syntax
+    error names the user's line."""
+    check_query(inline_terms(query, bindings or {}), bounds)
+
+    def run() -> Result:
+        try:
+            return _hide(_result(evaluate(store, query, bindings, graphs)), bindings)
+        except SyntaxError as exc:
+            raise QueryError(_syntax_error(str(exc), query, bindings)) from exc
+        except (RuntimeError, OSError) as exc:
+            raise QueryError(str(exc)) from exc
+
+    return on_deep_stack(run)
 
 
 def _syntax_error(error: str, query: str, bindings: Mapping[str, Term] | None) -> str:
     """The message of a syntax error: the user's own (at the user's line), or a parameter out of place."""
     if bindings:
         try:
-            Store().query(query)  # the text as the user wrote it, on an empty store
+            Store().query(query)  # the text as the user wrote it, on an empty store (the guard bounded its depth)
         except SyntaxError as exc:
             return syntax_message(str(exc), query)
-        names = ", ".join("?" + n for n in bindings)
-        return (f"parameter variable {names} stands where a value cannot ({error}): use it where a term may "
-                "stand or in SELECT and GROUP BY, not in VALUES nor as the target of BIND ... AS")
+        return _parameter_message(error, bindings)
     return syntax_message(error, query)
+
+
+def _parameter_message(error: str, bindings: Mapping[str, Term]) -> str:
+    names = ", ".join("?" + n for n in bindings)
+    return (f"parameter variable {names} stands where a value cannot ({error}): use it where a term may "
+            "stand or in SELECT and GROUP BY, not in VALUES nor as the target of BIND ... AS")
 
 
 def run_remote(endpoint: str, query: str, bindings: Mapping[str, Term] | None = None,
@@ -162,9 +185,47 @@ def _hide(result: Result, bindings: Mapping[str, Term] | None) -> Result:
 
 def answer(query: str, bindings: Mapping[str, Term] | None = None, *, build_dir: Path = Path("build"),
            endpoint: str | None = None, graphs: Sequence[str] = DEFAULT_GRAPHS, user: str | None = None,
-           password: str | None = None, auth: str = "auto", timeout: float = 30.0) -> Result:
-    """Run `query` on the build's embedded store, or on `endpoint` when one is given: what `ksst query` does."""
+           password: str | None = None, auth: str = "auto", timeout: float | None = DEFAULT_TIMEOUT,
+           memory_mb: int | None = DEFAULT_MEMORY_MB, bounds: Bounds = DEFAULT_BOUNDS) -> Result:
+    """Run `query` on the build's embedded store, or on `endpoint` when one is given: what `ksst query` does.
+
+    On the embedded store the query is checked first (`guard.py`: size, nesting, no SERVICE unless `bounds`
+    allow it), then run in a worker process (`worker.py`) that is stopped after `timeout` seconds or past
+    `memory_mb` (None: no limit), and at Ctrl-C; the build it reads is held, so a build meanwhile cannot
+    remove it (`core.builds.reading`)."""
     if endpoint:
-        return run_remote(endpoint, query, bindings, graphs, user=user, password=password, timeout=timeout,
-                          auth=auth)
-    return run_embedded(open_build_store(Path(build_dir) / "store"), query, bindings, graphs)
+        return run_remote(endpoint, query, bindings, graphs, user=user, password=password,
+                          timeout=timeout if timeout is not None else DEFAULT_TIMEOUT, auth=auth)
+    text = inline_terms(query, bindings or {})
+    check_query(text, bounds)
+    job = Job(text, tuple(graphs), raw=query if bindings else None)
+    with reading(Path(build_dir)) as folder:
+        reply = run_once(folder / "store", job, Limits(timeout, memory_mb))
+    if isinstance(reply, Failure):
+        raise failure_error(reply, query, bindings)
+    return _hide(parse_answer(reply), bindings)
+
+
+LIMIT_HINTS = {"timeout": "narrow the query, or raise --timeout", "memory": "narrow the query, or raise --memory"}
+
+
+def failure_error(failure: Failure, query: str, bindings: Mapping[str, Term] | None) -> KsstError:
+    """The error `answer` raises for a query a worker could not answer."""
+    if failure.kind == "syntax":
+        if bindings and failure.raw_error is None:
+            return QueryError(_parameter_message(failure.message, bindings))
+        return QueryError(syntax_message(failure.raw_error or failure.message, query))
+    if failure.kind == "store":
+        return NoBuild(failure.message) if failure.no_build else StoreError(failure.message)
+    hint = LIMIT_HINTS.get(failure.kind)
+    return QueryLimit(f"{failure.message}; {hint}" if hint else failure.message)
+
+
+def parse_answer(reply: Answer) -> Result:
+    """A worker's answer (SPARQL results, or a graph) as rows."""
+    if reply.kind == "graph":
+        return triples_result(q.triple for q in parse(reply.body, format=RdfFormat.from_media_type(reply.media_type)))
+    fmt = QueryResultsFormat.from_media_type(reply.media_type)
+    if fmt is None:  # pragma: no cover - a worker answers in the formats it was given, which are all known
+        raise StoreError(f"a query answered in an unknown format {reply.media_type}")
+    return _result(parse_query_results(reply.body, format=fmt))
