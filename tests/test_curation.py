@@ -303,7 +303,7 @@ def test_an_unknown_person_with_a_post_is_one_message(data_copy: Path, tmp_path:
     replace_in(path, "  - agent: ngakan-timur-antara\n", "  - agent: ngakan-timur\n")
     assert problems(failed_build(data_copy, tmp_path)) == [
         f"{path}, record 'sim-2018', field 'roles[2].agent': unknown organisation or person 'ngakan-timur' "
-        "(organisation or persons are defined in reference/organisations.yaml or people.yaml)"]
+        "(organisations are defined in reference/organisations.yaml, people in people.yaml)"]
 
 
 @pytest.mark.parametrize(("text", "line", "what"), [

@@ -715,7 +715,7 @@ class _EditionWriter:
     def _find_claim(self, field_name: str, value: Any) -> NamedNode | None:
         """The claim of `field_name` (a field of the edition, or `<part>/<id>/<field>`) with this value, or
         with a spelling of it kept as written, or (for a country) with a name or code of that country."""
-        path, _, leaf = field_name.rpartition("/")
+        path, _, leaf = _claim_field(field_name).rpartition("/")
         subject = f"{self.s.value}/{path}" if path else self.s.value
         key = f"{path}/{leaf}" if path else leaf
         text = " ".join(str(value.isoformat() if isinstance(value, dt.date) else value).split())
@@ -726,6 +726,22 @@ class _EditionWriter:
             if country is not None and isinstance(obj, NamedNode) and obj.value == KG + f"country/{country}":
                 return claim
         return None
+
+
+#: A part of an edition as a discrepancy may name it in the record's own words (`visits/museum/institutions`,
+#: `country_lists/<source-id>`), beside the segment of its IRI (`visit/museum/institutions`).
+PARTS = {"visits": "visit", "workshops": "workshop", "plans": "plan", "figures": "figure", "events": "event",
+         "country_lists": "country-list"}
+
+
+def _claim_field(field_name: str) -> str:
+    """`field_name` of a discrepancy's claim with the record's own names of parts written as their IRI segments."""
+    head, *rest = field_name.split("/")
+    if head not in PARTS or not rest:
+        return field_name
+    if head == "country_lists" and len(rest) == 1:
+        rest.append("countries")
+    return "/".join([PARTS[head], *rest])
 
 
 def _date(value: dt.date) -> Literal:

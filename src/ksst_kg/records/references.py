@@ -16,14 +16,14 @@ from ..core.errors import RecordError
 from .model import EDITION_FACTS, Dataset, Edition, Fact, Item, Written, _norm
 
 WHERE = {
-    "organisation": "reference/organisations.yaml",
-    "place": "reference/places.yaml",
-    "source": "sources.yaml",
-    "person": "people.yaml",
-    "organisation or person": "reference/organisations.yaml or people.yaml",
-    "programme": "programmes.yaml",
-    "framework": "programmes.yaml",
-    "edition": "editions/",
+    "organisation": "organisations are defined in reference/organisations.yaml",
+    "place": "places are defined in reference/places.yaml",
+    "source": "sources are defined in sources.yaml",
+    "person": "people are defined in people.yaml",
+    "organisation or person": "organisations are defined in reference/organisations.yaml, people in people.yaml",
+    "programme": "programmes are defined in programmes.yaml",
+    "framework": "frameworks are defined in programmes.yaml",
+    "edition": "editions are the files of editions/",
 }
 
 
@@ -65,7 +65,7 @@ class _Checker:
 
     def one(self, file: str, record: str, field: str, value: str, known: Iterable[str], what: str) -> bool:
         if value not in known:
-            where = f" ({what}s are defined in {WHERE[what]})" if what in WHERE else ""
+            where = f" ({WHERE[what]})" if what in WHERE else ""
             self.fail(file, record, field, f"unknown {what} {value!r}{where}")
             return False
         return True
@@ -188,9 +188,9 @@ def _check_sources(c: _Checker) -> None:
         if c.one(file, source.id, "publisher", source.publisher, c.orgs, "organisation"):
             kind = c.orgs[source.publisher].type
             if source.type == "news-article" and kind != "NewsOutlet":
-                c.fail(file, source.id, "publisher", f"a news article's publisher must be a news outlet, and "
-                                                     f"{source.publisher!r} is a {kind}: for a page or document "
-                                                     "of the organisation itself, write type: web-page or "
+                c.fail(file, source.id, "publisher", f"a news article's publisher must be a news outlet, and the "
+                                                     f"type of {source.publisher!r} is {kind}: for a page or "
+                                                     "document of the organisation itself, write type: web-page or "
                                                      "type: public-document")
         if source.date_published is not None:
             c.written(file, source.id, "date_published.as_written", source.date_published.as_written)
