@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ksst_kg import BuildResult
+from ksst_kg.records import load_dataset
 
 from .conftest import DATA, ROOT
 
@@ -38,74 +39,102 @@ def append(path: Path, text: str) -> None:
 
 
 # --- 1. a new edition, with its source and expectations, passes the data checks unchanged ------------------
+#
+# The test writes what a curator would: a source, an outlet and a place of its own (ids no curator uses), and an
+# edition of the data's first programme in a year no edition has, so that it holds whatever data/ holds.
 
-NEW_SOURCE = """
-- id: example-surabaya-2019
-  publisher: antara
-  url: https://news.example.org/2019/07/colombo-plan-surabaya
+NEW_REFERENCE = {
+    "reference/organisations.yaml": """
+- id: example-test-outlet
+  type: NewsOutlet
+  name_en: Example Test Outlet
+  name_id: Media Contoh Uji
+  country: IDN
+  reference: Written by a test.
+- id: example-test-museum
+  type: CulturalInstitution
+  name_en: Example Test Museum
+  name_id: Museum Contoh Uji
+  country: IDN
+  reference: Written by a test.
+""",
+    "reference/places.yaml": """
+- id: example-test-city
+  type: City
+  name_en: Example Test City
+  name_id: Kota Contoh Uji
+  within: IDN
+""",
+    "sources.yaml": """
+- id: example-test-source
+  publisher: example-test-outlet
+  url: https://news.example.org/test/colombo-plan
   language: id
-  headline: Peserta Colombo Plan Belajar IKM di Surabaya
+  headline: Peserta Colombo Plan Belajar IKM
   byline: Contoh
   date_retrieved: 2026-12-06
   date_published_note: Not stated.
-  about_editions: [sim-2019]
-"""
-
-NEW_PLACE = """
-- id: surabaya
-  type: City
-  name_en: Surabaya
-  name_id: Surabaya
-  within: IDN
-"""
+  about_editions: [{edition}]
+""",
+}
 
 NEW_EDITION = """\
-# Written by a test: a sixth edition, from an invented source.
-id: sim-2019
-sources: [example-surabaya-2019]
-programme: sim-capacity-building
-year: 2019
-start_date: 2019-07-02
-end_date: 2019-07-13
-places: [surabaya]
+# Written by a test: one more edition, from an invented source.
+id: {edition}
+sources: [example-test-source]
+programme: {programme}
+year: {year}
+start_date: {year}-07-02
+end_date: {year}-07-13
+places: [example-test-city]
 mode: in-person
 participant_count: 19
 country_count: 12
 country_lists:
-  - source: example-surabaya-2019
+  - source: example-test-source
     completeness: partial
-    countries: [BGD, {value: BTN, as_written: Burhan, inferred: true, reasoning: No country is called Burhan.}, LAO]
-topics: {value: [batik, history-and-culture], sources: [example-surabaya-2019]}
+    countries: [BGD, {{value: BTN, as_written: Burhan, inferred: true, reasoning: No country is called Burhan.}}, LAO]
 visits:
   - id: museum
     status: planned
-    institutions: [museum-kaa]
+    institutions: [example-test-museum]
     activities: [A cultural visit.]
 """
 
 NEW_EXPECTATIONS = """\
-source: example-surabaya-2019
+source: example-test-source
 facts:
-  - {about: kg:edition/sim-2019, property: ksst:year, values: ["2019"], derivation: stated}
-  - {about: kg:edition/sim-2019, property: ksst:statedParticipantCount, values: ["19"]}
-  - about: kg:edition/sim-2019/country-list/example-surabaya-2019
+  - {{about: kg:edition/{edition}, property: ksst:year, values: ["{year}"], derivation: stated}}
+  - {{about: kg:edition/{edition}, property: ksst:statedParticipantCount, values: ["19"]}}
+  - about: kg:edition/{edition}/country-list/example-test-source
     property: ksst:listedCountry
     values: [kg:country/BGD, kg:country/BTN, kg:country/LAO]
-  - {about: kg:edition/sim-2019/visit/museum, property: ksst:activityStatus,
-     values: [kg:concept/activity-status/planned]}
+    as_written: [Burhan]
+  - {{about: kg:edition/{edition}/visit/museum, property: ksst:activityStatus,
+     values: [kg:concept/activity-status/planned]}}
 """
 
 
-def add_sixth_edition(data: Path) -> None:
-    append(data / "sources.yaml", NEW_SOURCE)
-    append(data / "reference" / "places.yaml", NEW_PLACE)
-    (data / "editions" / "sim-2019.yaml").write_text(NEW_EDITION, encoding="utf-8")
-    (data / "expectations" / "example-surabaya-2019.yaml").write_text(NEW_EXPECTATIONS, encoding="utf-8")
+def add_an_edition(data: Path) -> str:
+    """Add an edition, its source and what they name to the data folder; the edition's id."""
+    ds = load_dataset(data)
+    years = {y.value for ed in ds.editions for y in ed.year}
+    year = next(y for y in range(2099, 1950, -1) if y not in years and f"test-{y}" not in ds.edition_files)
+    edition, programme = f"test-{year}", ds.programmes[0].id
+    for rel, text in NEW_REFERENCE.items():
+        append(data / rel, text.replace("{edition}", edition))
+    (data / "editions" / f"{edition}.yaml").write_text(
+        NEW_EDITION.format(edition=edition, programme=programme, year=year), encoding="utf-8")
+    (data / "expectations").mkdir(exist_ok=True)
+    (data / "expectations" / "example-test-source.yaml").write_text(
+        NEW_EXPECTATIONS.format(edition=edition, year=year), encoding="utf-8")
+    return edition
 
 
 def data_checks(data: Path) -> subprocess.CompletedProcess[str]:
+    """The data checks (tests/test_data.py) run on `data`, as `make test` runs them on data/."""
     env = {**os.environ, "KSST_DATA": str(data)}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+    return subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-p", "no:xdist",
                            str(ROOT / "tests" / "test_data.py")], capture_output=True, text=True, check=False,
                           env=env, cwd=ROOT)
 
@@ -113,23 +142,35 @@ def data_checks(data: Path) -> subprocess.CompletedProcess[str]:
 def test_a_new_edition_with_its_source_and_expectations_passes_the_data_checks(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(REAL_DATA, data)
-    add_sixth_edition(data)
+    before = len(load_dataset(data).editions)
+    edition = add_an_edition(data)
     proc = data_checks(data)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "10 passed" not in proc.stdout  # one more expectations file than data/ has: the new source is checked
+    assert "test_the_graph_says_what_the_source_says[example-test-source] PASSED" in proc.stdout
+    summary = build(data, tmp_path / "build")
+    assert f"Built {tmp_path / 'build'}: {before + 1} editions" in summary.stdout, summary.stderr
+    assert edition.startswith("test-")
 
 
-def test_the_data_checks_fail_when_an_expectation_is_wrong(tmp_path: Path) -> None:
+def test_the_data_checks_fail_when_an_expectation_is_wrong_or_missing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(REAL_DATA, data)
-    add_sixth_edition(data)
-    path = data / "expectations" / "example-surabaya-2019.yaml"
+    add_an_edition(data)
+    path = data / "expectations" / "example-test-source.yaml"
     path.write_text(path.read_text().replace('values: ["19"]', 'values: ["20"]'))
-    (data / "expectations" / "antara-592698.yaml").unlink()
+    first = sorted((data / "expectations").glob("*.yaml"))[0]
+    first.unlink()
     proc = data_checks(data)
     assert proc.returncode == 1
-    assert "ksst:statedParticipantCount is ['19'] in the graph by example-surabaya-2019, expected ['20']" in proc.stdout
-    assert "sources without data/expectations/<source-id>.yaml: ['antara-592698']" in proc.stdout
+    assert ("ksst:statedParticipantCount is ['19'] in the graph by example-test-source, expected ['20']"
+            in proc.stdout)
+    assert f"sources without data/expectations/<source-id>.yaml: ['{first.stem}']" in proc.stdout
+
+
+def test_the_test_data_set_passes_the_data_checks(tmp_path: Path) -> None:
+    """tests/data has expectations too (for its real and its invented sources): as_written, derivations."""
+    proc = data_checks(DATA)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 # --- 2. a repeated key is an error naming both lines --------------------------------------------------------
@@ -356,9 +397,8 @@ def readme_example() -> dict[str, str]:
     return out
 
 
-def test_the_readmes_worked_example_builds_and_passes_the_data_checks(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(REAL_DATA, data)
+def test_the_readmes_worked_example_builds_and_passes_the_data_checks(data_copy: Path, tmp_path: Path) -> None:
+    data = data_copy
     blocks = readme_example()
     assert set(blocks) == {"sources.yaml", "editions/sim-2019.yaml", "expectations/news-a-2019.yaml"}
     append(data / "sources.yaml", blocks["sources.yaml"])
@@ -368,7 +408,13 @@ def test_the_readmes_worked_example_builds_and_passes_the_data_checks(tmp_path: 
         "source: news-b-2019\nfacts:\n  - {about: kg:edition/sim-2019, property: schema:endDate, "
         'values: ["2019-07-17"]}\n', encoding="utf-8")
     # step 2 of the guide: what the example names and the reference files lack
-    append(data / "reference" / "places.yaml", NEW_PLACE)
+    append(data / "reference" / "places.yaml", """
+- id: surabaya
+  type: City
+  name_en: Surabaya
+  name_id: Surabaya
+  within: IDN
+""")
     append(data / "reference" / "organisations.yaml", """
 - id: museum-trowulan
   type: CulturalInstitution
@@ -394,9 +440,8 @@ def test_the_readmes_worked_example_builds_and_passes_the_data_checks(tmp_path: 
 # --- `ksst new`: skeletons to fill in ------------------------------------------------------------------------
 
 
-def test_ksst_new_edition_writes_a_skeleton_that_names_what_is_missing(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(REAL_DATA, data)
+def test_ksst_new_edition_writes_a_skeleton_that_names_what_is_missing(data_copy: Path, tmp_path: Path) -> None:
+    data = data_copy
     proc = ksst("new", "edition", "2019", "--data", str(data))
     assert proc.returncode == 0, proc.stderr
     path = data / "editions" / "sim-2019.yaml"  # named like the programme's other editions
@@ -416,9 +461,8 @@ def test_ksst_new_edition_writes_a_skeleton_that_names_what_is_missing(tmp_path:
     assert ok.returncode == 0 and f"{editions} editions" in ok.stdout, ok.stderr
 
 
-def test_ksst_new_source_adds_a_record_and_its_expectations(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(REAL_DATA, data)
+def test_ksst_new_source_adds_a_record_and_its_expectations(data_copy: Path, tmp_path: Path) -> None:
+    data = data_copy
     unknown = ksst("new", "source", "example-2019", "--data", str(data), "--url", "https://news.example.org/1",
                    "--publisher", "nobody")
     assert unknown.returncode == 2 and "unknown publisher 'nobody'" in unknown.stderr
