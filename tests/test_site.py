@@ -538,7 +538,9 @@ def test_the_served_site_follows_the_published_build(tmp_path: Path) -> None:
     build(DATA, out)
     notes: list[str] = []
     pages = BuildPages(out, build_site, notes.append)
-    assert pages.prepare() is True and pages.prepare() is False  # written once, before serving
+    assert pages.prepare() is True and notes == [f"{out} has no site yet; writing it, as `ksst site` does",
+                                                 f"wrote the site of the build published at {out}"]
+    assert pages.prepare() is True and len(notes) == 2  # written once
     edition = "/id/edition/" + edition_ids()[0]
     first = pages.respond(edition, BROWSER)
     assert first is not None and first[0] == 200
@@ -574,3 +576,4 @@ def test_a_site_that_cannot_be_written_is_said_once(tmp_path: Path) -> None:
     assert answer is not None and answer[0] == 500 and b"the disk is full" in answer[2]
     assert pages.respond("/countries.html", BROWSER) == answer and len(calls) == 1
     assert len(notes) == 1 and "run `ksst site`" in notes[0]
+    assert pages.prepare() is False and len(calls) == 1  # not tried again

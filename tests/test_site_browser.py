@@ -1,6 +1,6 @@
 """The site as a person sees it: a headless Chromium, driven by Selenium through chromedriver, opens the home page,
-an edition (by its IRI: content negotiation gives a browser the page), a country and an ontology page from a
-server of the site, with the test data set's site.
+an edition (by its IRI: content negotiation gives a browser the page), a country and an ontology page from the
+real `ksst serve` (a subprocess) over a build of the test data set, whose site the server writes itself.
 
 For each page: no message of level SEVERE in the browser's console, every internal link on it resolves (each
 fetched; a link with a #fragment must land on an element with that id), and a full-page screenshot is saved,
@@ -14,22 +14,24 @@ saying which is missing, where they are not there.
 from __future__ import annotations
 
 import os
-import threading
+import signal
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from ksst_kg import BuildResult, build_site
-from ksst_kg.site import SitePages
+from ksst_kg import build
 
+from .conftest import DATA
 from .dataset import country_years, edition_ids
-from .servers import HOST
+from .servers import HOST, free_port
 
 CHROMIUM = os.environ.get("KSST_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("KSST_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -46,49 +48,49 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 PAGES = {
-    "home": "/",
+    "home": "/index.html",  # / is the server's SPARQL query page
     "edition": f"/id/edition/{edition_ids()[0]}",  # the IRI itself
     "country": f"/id/country/{min(country_years())[0]}.html",
     "ontology": "/ontology/Edition.html",
 }
 
 
-# --- a server of the site, and a browser ---------------------------------------------------------------------------
-
-
-def site_server(pages: SitePages) -> ThreadingHTTPServer:
-    """An HTTP server that answers every GET with `pages.respond`, as `ksst serve` does outside its SPARQL paths."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            answer = pages.respond(self.path, self.headers.get("Accept", ""))
-            status, headers, body = answer if answer is not None else (404, {}, b"")
-            self.send_response(status)
-            for key, value in {**headers, "Content-Length": str(len(body))}.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer((HOST, 0), Handler)
-    server.daemon_threads = True
-    return server
+# --- `ksst serve`, and a browser ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def served(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    site = tmp_path_factory.mktemp("browsed") / "site"
-    build_site(built.out_dir, site)
-    server = site_server(SitePages(site))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`ksst serve` on a build of its own (the server writes the site into it), until SIGTERM."""
+    folder = tmp_path_factory.mktemp("served")
+    out = folder / "build"
+    build(DATA, out)
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    with (folder / "stderr").open("w") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "ksst_kg", "serve", "--out", str(out), "--port",
+                                    str(port)], stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
+                                   text=True)
     try:
-        yield f"http://{HOST}:{server.server_address[1]}"
+        assert process.stdout is not None
+        said = []
+        for line in iter(process.stdout.readline, ""):
+            said.append(line)
+            if line.startswith("Default graph"):  # the last line it prints at its start
+                break
+        errors = (folder / "stderr").read_text()
+        assert any(line.startswith(f"Site: {base}/index.html") for line in said), (said, errors)
+        deadline = time.monotonic() + 60
+        while fetch(base + "/index.html")[0] != 200:  # the site is written beside the server, at its start
+            assert process.poll() is None and time.monotonic() < deadline, (folder / "stderr").read_text()
+            time.sleep(0.2)
+        yield base
     finally:
-        server.shutdown()
-        server.server_close()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import ksst_kg
 from ..query.guard import Bounds
 from ..query.worker import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from ..serve import DEFAULT_HOST, DEFAULT_PORT, Options, Urls, run
+from ..site import BuildPages
 from .common import DEFAULT_OUT, ask_password, credential_options, fail, fail_with
 from .progress import Progress
 
@@ -41,10 +42,19 @@ def serve_cmd(out_dir: Path, host: str, port: int, timeout: float, memory_mb: in
     The default graph of a query is the union of the asserted, inferred and ontology graphs. Each query runs in
     a worker process, within --timeout and --memory; queries nested too deeply, too long, or using SERVICE
     (unless --allow-service) are refused.
+
+    It also serves the build's site (`ksst site`; written first where the build has none), and answers the
+    graph's IRIs (/id/...) with their page, Turtle, JSON-LD or N-Triples by content negotiation.
     """
+    pages = BuildPages(out_dir, lambda out: ksst_kg.build_site(out),
+                       notify=lambda note: click.echo(f"ksst serve: {note}", err=True))
+
     def ready(urls: Urls) -> None:
+        site = pages.prepare(wait=False)  # written beside the server: Ctrl-C is not held up
         click.echo(f"SPARQL endpoint: {urls.query}")
         click.echo(f"Query page: {urls.page}")
+        if site:
+            click.echo(f"Site: {urls.base}index.html (the graph's IRIs resolve here: {urls.base}id/...)")
         click.echo("Default graph: the union of the asserted, inferred and ontology graphs. "
                    "Press Ctrl-C to stop.")
         sys.stdout.flush()
@@ -52,7 +62,7 @@ def serve_cmd(out_dir: Path, host: str, port: int, timeout: float, memory_mb: in
     options = Options(timeout=timeout or None, memory_mb=memory_mb or None, workers=workers,
                       bounds=Bounds(allow_service=allow_service), cors=cors)
     try:
-        code = run(out_dir, host, port, options, on_ready=ready)
+        code = run(out_dir, host, port, options, on_ready=ready, pages=pages)
     except ksst_kg.KsstError as exc:
         fail_with("serve", exc)
     click.echo("ksst serve: stopped.", err=True)

@@ -36,7 +36,18 @@ from .graph import SiteGraph
 from .ns import KG, KSST, VOCAB_PREFIXES, curie
 from .ontodocs import Constraint, OntologyDocs, Shape
 from .pages import INDEX_FILES, KIND_LABELS, KINDS, Builder, Table
-from .paths import MARKER, ONTOLOGY_DOC, RDF_EXTENSIONS, SHAPES_DOC, SHAPES_NS, SITE_DIR, entity_path, page_path
+from .paths import (
+    MARKER,
+    ONTOLOGY_DOC,
+    ONTOLOGY_FILES,
+    RDF_EXTENSIONS,
+    SHAPES_DOC,
+    SHAPES_FILES,
+    SHAPES_NS,
+    SITE_DIR,
+    entity_path,
+    page_path,
+)
 from .rdf import describe_from_index, document_triples, serialize_as
 from .render import Page
 
@@ -99,8 +110,8 @@ class Sources:
 
     @classmethod
     def of_build(cls, build_dir: Path) -> Sources:
-        ontology = tuple(sorted(build_dir.glob("ontology-*.ttl")))
-        shapes = tuple(sorted(build_dir.glob("shapes-*.ttl")))
+        ontology = tuple(sorted(build_dir.glob(ONTOLOGY_FILES)))
+        shapes = tuple(sorted(build_dir.glob(SHAPES_FILES)))
         if not ontology or not shapes:
             raise UsageError(f"{build_dir} holds no ontology-*.ttl or shapes-*.ttl; build it again with "
                              f"`ksst build --clean`")

@@ -29,6 +29,7 @@ from .ns import BASE, KG, KSST, VOCAB_PREFIXES
 
 SITE_DIR = "site"  # the site's folder inside a build folder, by default
 MARKER = ".ksst-site"  # a folder with this file was written by build_site and may be replaced by it
+ONTOLOGY_FILES, SHAPES_FILES = "ontology-*.ttl", "shapes-*.ttl"  # what a build ships of the ontology and shapes
 SHAPES_NS = BASE + "shapes#"
 ONTOLOGY_DOC = BASE + "ontology"
 SHAPES_DOC = BASE + "shapes"

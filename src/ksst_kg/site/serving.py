@@ -2,9 +2,9 @@
 
 `ksst serve` follows the build folder: a build published while it runs is served within a second. A site lives
 inside the build it shows (`BUILD/site`), and a new build is published without one, so `BuildPages` answers
-from the site of the build published now and writes that site where it is missing: before the server starts
-(`prepare`, so the first page is there at once), and in the background when a newer build appears while it
-runs; meanwhile pages are answered 503 with a page that reloads itself.
+from the site of the build published now and writes that site where it is missing: as soon as the server
+listens (`prepare`), and in the background when a newer build appears while it runs;
+meanwhile pages are answered 503 with a page that reloads itself.
 
 `/` is left to the server (its SPARQL query page): the site's home is `/index.html`. Every other path goes to
 `SitePages` (negotiate.py). The writer is given by the caller (`ksst_kg.build_site`), so that answering pages
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ..core.builds import current
 from .negotiate import PLAIN, Answer, SitePages
-from .paths import MARKER, SITE_DIR
+from .paths import MARKER, ONTOLOGY_FILES, SHAPES_FILES, SITE_DIR
 
 RETRY_AFTER = 2  # seconds a browser waits before it asks again for a page whose site is being written
 
@@ -33,7 +33,7 @@ WRITING_PAGE = b"""<!DOCTYPE html>
 
 
 class BuildPages:
-    """`respond(path, accept)` for the server's request threads (thread-safe); `prepare()` before it starts."""
+    """`respond(path, accept)` for the server's request threads (thread-safe); `prepare()` once it listens."""
 
     def __init__(self, out: Path, write: Callable[[Path], object],
                  notify: Callable[[str], None] | None = None) -> None:
@@ -43,7 +43,7 @@ class BuildPages:
         self._write = write
         self._notify = notify or (lambda _message: None)
         self._lock = threading.Lock()
-        self._writing: set[Path] = set()  # build folders whose site a thread is writing
+        self._writing: dict[Path, threading.Thread] = {}  # build folders whose site a thread is writing
         self._failed: dict[Path, str] = {}  # build folders whose site could not be written, and why
 
     def site_of(self, folder: Path) -> Path:
@@ -52,33 +52,52 @@ class BuildPages:
     def has_site(self, folder: Path) -> bool:
         return (self.site_of(folder) / MARKER).is_file()
 
-    def prepare(self) -> bool:
-        """Write the site of the build published now if it has none (in this thread); whether one was written.
-        Errors are the writer's (`KsstError`)."""
+    @staticmethod
+    def can_have_site(folder: Path) -> bool:
+        """Whether the build ships the ontology and the shapes a site documents (every `ksst build` does; a
+        store put together otherwise has no site, and its pages are the server's 404)."""
+        return any(folder.glob(ONTOLOGY_FILES)) and any(folder.glob(SHAPES_FILES))
+
+    def prepare(self, wait: bool = True) -> bool:
+        """Write the site of the build published now where it has none (pages asked for meanwhile are answered
+        503), waiting for it or not; whether the build has a site now, or one is being written."""
         folder = current(self.out)
-        if folder is None or self.has_site(folder):
+        if folder is None or not self.can_have_site(folder):
             return False
+        if self.has_site(folder):
+            return True
         self._notify(f"{self.out} has no site yet; writing it, as `ksst site` does")
-        self._write(self.out)
-        return True
+        thread = self._start(folder)
+        if thread is not None and wait:
+            thread.join()
+        return self.has_site(folder) or (thread is not None and thread.is_alive())
 
     def respond(self, path: str, accept: str) -> Answer | None:
         if (urlsplit(path).path or "/") == "/":
             return None  # the server's own page at the root
         folder = current(self.out)
-        if folder is None:
+        if folder is None or not self.can_have_site(folder):
             return None
         if self.has_site(folder):
             return SitePages(self.site_of(folder)).respond(path, accept)
+        self._start(folder)
         with self._lock:
             failed = self._failed.get(folder)
-            if failed is None and folder not in self._writing:
-                self._writing.add(folder)
-                threading.Thread(target=self._write_in_background, args=(folder,), name="ksst-site",
-                                 daemon=True).start()
         if failed is not None:
             return 500, {"Content-Type": PLAIN}, f"The site of this build could not be written: {failed}\n".encode()
         return 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": str(RETRY_AFTER)}, WRITING_PAGE
+
+    def _start(self, folder: Path) -> threading.Thread | None:
+        """The thread writing the site of `folder`, started unless one is at work or an earlier one failed."""
+        with self._lock:
+            if folder in self._failed:
+                return None
+            thread = self._writing.get(folder)
+            if thread is None:
+                thread = self._writing[folder] = threading.Thread(
+                    target=self._write_in_background, args=(folder,), name="ksst-site", daemon=True)
+                thread.start()
+            return thread
 
     def _write_in_background(self, folder: Path) -> None:
         try:
@@ -86,9 +105,9 @@ class BuildPages:
         except Exception as exc:  # reported to the client and the console; the server goes on
             with self._lock:
                 self._failed[folder] = str(exc) or type(exc).__name__
-            self._notify(f"the site of {folder.name} could not be written: {exc}; run `ksst site` to see why")
+            self._notify(f"the site of the build could not be written: {exc}; run `ksst site` to see why")
         else:
             self._notify(f"wrote the site of the build published at {self.out}")
         finally:
             with self._lock:
-                self._writing.discard(folder)
+                self._writing.pop(folder, None)
