@@ -13,7 +13,7 @@ outside the SPARQL paths).
     anything else              404 with the site's 404 page (plain text to a client that takes no HTML)
 
 The answers are the site's own files: the `.ttl`, `.jsonld` and `.nt` beside each page hold the entity's
-description (`rdf.describe`) written by the build's writers, so the server needs no store, answers exactly
+description (`rdf.describe_from_index`) written by the build's writers, so the server needs no store, answers exactly
 what a static host would, and a site always answers for the build it was made from. The format is the one
 with the highest quality value of the most specific media range that matches it (RFC 9110, 12.5.1); ties go
 to HTML, then Turtle, JSON-LD, N-Triples. A negotiated answer carries `Vary: Accept`, `Content-Location` (the

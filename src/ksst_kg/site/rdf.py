@@ -12,9 +12,10 @@ roles and country lists, which are entities with descriptions of their own), and
 That is the concise description a client needs to follow links one hop at a time, and the same set of
 triples whichever format is asked for. The ontology graph is not part of any entity's description.
 
-`describe` asks the store (what the server does); `describe_from_index` reads the site's indexes (what the
-static site writes beside each page, `.ttl`/`.jsonld`/`.nt`); the two agree (a test compares them). Both are
-written by the build's own writers (`export`), so a page's Turtle reads like the exports.
+`describe_from_index` reads it from the site's indexes (no query per entity) for the `.ttl`/`.jsonld`/`.nt`
+beside each page, which `ksst serve` answers with; the tests hold every one of them to a CONSTRUCT on the store
+of this definition. They are written by the build's own writers (`export`), so a page's Turtle reads like the
+exports.
 """
 
 from __future__ import annotations
@@ -27,39 +28,20 @@ from pyoxigraph import (
     Dataset,
     NamedNode,
     Quad,
-    QueryTriples,
     RdfFormat,
     Store,
     Triple,
-    Variable,
     parse,
 )
 
 from ..export import jsonld_bytes, ntriples_bytes, sorted_triples, turtle_bytes
 from .graph import SiteGraph
-from .ns import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, KSST
+from .ns import GRAPH_ONTOLOGY
 from .paths import ONTOLOGY_DOC, SHAPES_DOC
-
-DESCRIBE = f"""
-PREFIX ksst: <{KSST}>
-CONSTRUCT {{ ?entity ?p ?o . ?claim ?cp ?co }}
-WHERE {{
-  {{ VALUES ?g {{ <{GRAPH_ASSERTED}> <{GRAPH_INFERRED}> }} GRAPH ?g {{ ?entity ?p ?o }} }}
-  UNION
-  {{ GRAPH <{GRAPH_ASSERTED}> {{ ?claim ksst:claimSubject ?entity . ?claim ?cp ?co }} }}
-}}
-"""
-
-def describe(store: Store, iri: str) -> list[Triple]:
-    """The entity's description from the store, in the exports' order (empty if the store says nothing)."""
-    answer = store.query(DESCRIBE, substitutions={Variable("entity"): NamedNode(iri)})
-    if not isinstance(answer, QueryTriples):  # pragma: no cover - DESCRIBE is a CONSTRUCT
-        raise TypeError("the description query is not a CONSTRUCT")
-    return sorted_triples(answer)
 
 
 def describe_from_index(g: SiteGraph, iri: str) -> list[Triple]:
-    """The same description from the site's indexes (no query per entity)."""
+    """The description of `iri` (see above), from the site's indexes, in the exports' order."""
     s = NamedNode(iri)
     out = [Triple(s, NamedNode(p), o) for p, objs in g.out.get(iri, {}).items() for o in objs]
     for c in g.claims_by_subject.get(iri, []):
