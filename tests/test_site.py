@@ -8,6 +8,7 @@ Expectations are computed from the graph with SPARQL of the test's own, never wr
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -372,8 +373,10 @@ TURTLE, JSONLD, NTRIPLES = "text/turtle", "application/ld+json", "application/n-
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
 
-def test_the_same_iri_answers_in_html_turtle_jsonld_and_ntriples(site: Path, store: Store) -> None:
+def test_the_same_iri_answers_in_html_turtle_jsonld_and_ntriples(site: Path, store: Store,
+                                                                 built: BuildResult) -> None:
     pages = SitePages(site)
+    shipped = json.loads((built.out_dir / "context.jsonld").read_text(encoding="utf-8"))["@context"]
     iris = sample_iris(store)
     assert len(iris) >= 8
     for iri in iris:
@@ -391,6 +394,8 @@ def test_the_same_iri_answers_in_html_turtle_jsonld_and_ntriples(site: Path, sto
             status, headers, body = answer
             assert status == 200 and headers["Content-Type"].split(";")[0] == accept, (iri, accept)
             assert parsed(body, fmt) == expected, (iri, accept)
+            if fmt == RdfFormat.JSON_LD:  # compacted with the context the build shipped, inline
+                assert json.loads(body)["@context"] == shipped
             assert headers["Content-Location"].startswith(path + ".")
             assert headers["Link"].count('rel="alternate"') == 4
         assert pages.respond(iri, TURTLE) == pages.respond(path, TURTLE)  # the full IRI, as a client may send it

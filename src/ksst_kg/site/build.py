@@ -12,6 +12,7 @@ writes it again where it is missing.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -26,7 +27,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from pyoxigraph import NamedNode, Store
 
-from ..core.builds import reading
+from ..core.builds import _rename_exchange, reading  # the exchange that publishes builds, for sites alike
 from ..core.errors import UsageError
 from ..core.files import default_mode
 from ..core.rdf import open_build_store
@@ -118,6 +119,14 @@ class Sources:
         context = build_dir / "context.jsonld"
         return cls(ontology, shapes, context if context.is_file() else None)
 
+    def json_context(self) -> dict[str, Any] | None:
+        """The JSON-LD context the build shipped (what its own JSON-LD exports are compacted with)."""
+        if self.context is None:
+            return None
+        with self.context.open(encoding="utf-8") as handle:
+            context: dict[str, Any] = json.load(handle)["@context"]
+        return context
+
     def downloads(self) -> dict[str, bytes]:
         """The source files, published beside their documentation under the names they have in the
         repository (`ontology/ksst.ttl`, `shapes/ksst-shapes.ttl`), and the context at the top."""
@@ -145,6 +154,7 @@ class SiteWriter:
         self.onto = OntologyDocs(sources.ontology, sources.shapes)
         self.timings["ontology"] = perf_counter() - t
         self.sources = sources
+        self.context = sources.json_context()
         self.downloads = sources.downloads()
         self.b = Builder(self.g, self.onto.organisation_classes())
         self.env = environment()
@@ -198,7 +208,7 @@ class SiteWriter:
             base = entity_path(iri)
             triples = describe_from_index(g, iri)
             for ext in RDF_EXTENSIONS:
-                self.files[f"{base}.{ext}"] = serialize_as(triples, ext)
+                self.files[f"{base}.{ext}"] = serialize_as(triples, ext, self.context)
 
     def index_pages(self) -> None:
         b = self.b
@@ -413,7 +423,7 @@ class SiteWriter:
         for doc, stem in ((ONTOLOGY_DOC, "ontology"), (SHAPES_DOC, "shapes")):
             triples = document_triples(doc, self.g.store, self.sources.shapes)
             for ext in RDF_EXTENSIONS:
-                self.files[f"{stem}.{ext}"] = serialize_as(triples, ext)
+                self.files[f"{stem}.{ext}"] = serialize_as(triples, ext, self.context)
         self.files["assets/site.css"] = (PACKAGE_DIR / "static" / "site.css").read_bytes()
         self.files.update(self.downloads)
         self.files[MARKER] = b"written by build_site; the folder is replaced as a whole on the next build\n"
@@ -444,9 +454,9 @@ def _remove_leftovers(site_dir: Path) -> None:
 
 
 def write_tree(site_dir: Path, files: Mapping[str, bytes]) -> None:
-    """Make `site_dir` hold exactly these files: written whole into a new folder beside it, then renamed into
-    its place. A failure before the rename leaves the previous site as it was; the rename of the previous site
-    aside and of the new one in are two steps, undone if the second fails."""
+    """Make `site_dir` hold exactly these files: written whole into a new folder beside it, then put in its place
+    by one atomic exchange of the two folders (Linux `renameat2`, as builds are published; elsewhere two renames,
+    the first undone if the second fails). A failure leaves the previous site as it was."""
     if not _is_site(site_dir):
         raise UsageError(f"{site_dir} exists and is not a site written by `ksst site`; remove it or pass "
                          f"another --site")
@@ -460,15 +470,18 @@ def write_tree(site_dir: Path, files: Mapping[str, bytes]) -> None:
         for rel, data in files.items():
             (tmp / rel).write_bytes(data)
         old = None
-        if site_dir.exists():
+        if site_dir.exists() and _rename_exchange(tmp, site_dir):
+            old = tmp  # the previous site, swapped out in one step: a reader never finds no site
+        elif site_dir.exists():  # no atomic exchange on this system: two renames, the second undone on failure
             old = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f".{site_dir.name}.old-"))
             os.replace(site_dir, old)  # an empty folder is replaced by the rename
-        try:
-            os.replace(tmp, site_dir)
-        except BaseException:
-            if old is not None:
+            try:
+                os.replace(tmp, site_dir)
+            except BaseException:
                 os.replace(old, site_dir)
-            raise
+                raise
+        else:
+            os.replace(tmp, site_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import (
     CanonicalizationAlgorithm,
@@ -68,13 +69,13 @@ def document_triples(iri: str, store: Store, shapes: Iterable[Path]) -> list[Tri
     return []
 
 
-def serialize_as(triples: list[Triple], ext: str) -> bytes:
+def serialize_as(triples: list[Triple], ext: str, context: dict[str, Any] | None = None) -> bytes:
     """Sorted triples as the file with this extension holds them: the build's Turtle, N-Triples or JSON-LD
-    (compacted with the project's context, inline)."""
+    (compacted with `context`, the one the build shipped, inline; None: the project's)."""
     if ext == "ttl":
         return turtle_bytes(triples)
     if ext == "nt":
         return ntriples_bytes(triples)
     if ext == "jsonld":
-        return jsonld_bytes(triples)
+        return jsonld_bytes(triples, context)
     raise ValueError(f"no RDF format for .{ext}")
