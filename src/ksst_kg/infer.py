@@ -73,7 +73,7 @@ def is_meaningful(s: rdflib.term.Node, p: rdflib.term.Node, o: rdflib.term.Node)
     return noise_reason(s, p, o) is None
 
 
-def _semantics(reflexive_same_as: bool = False):  # type: ignore[no-untyped-def]
+def _semantics(reflexive_same_as: bool = False) -> type:
     """owlrl's OWL RL rule set, by default without rule eq-ref (every term owl:sameAs itself).
 
     eq-ref adds three reflexive sameAs triples per triple, and each of those then runs the replacement rules
@@ -85,10 +85,11 @@ def _semantics(reflexive_same_as: bool = False):  # type: ignore[no-untyped-def]
     from rdflib import OWL, RDF
 
     if reflexive_same_as:
-        return owlrl.OWLRL_Semantics
+        semantics: type = owlrl.OWLRL_Semantics
+        return semantics
 
-    class OWLRLWithoutReflexiveSameAs(owlrl.OWLRL_Semantics):  # type: ignore[misc]
-        def _equality(self, triple, cycle_num):  # type: ignore[no-untyped-def]
+    class OWLRLWithoutReflexiveSameAs(owlrl.OWLRL_Semantics):  # type: ignore[misc]  # owlrl ships no types
+        def _equality(self, triple: tuple[rdflib.term.Node, ...], cycle_num: int) -> None:
             s, p, o = triple
             if p == OWL.sameAs:
                 if s == o:

@@ -114,11 +114,21 @@ class GraphIndex:
 
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> GraphIndex:
-        lengths = {}
-        for key, raw in data["lengths"].items():  # type: ignore[attr-defined]
+        """The index `to_data` gave; ValueError where the data is not of that form (a damaged cache)."""
+        subjects, owners, raw_lengths = data.get("subjects"), data.get("owners"), data.get("lengths")
+        if not isinstance(subjects, list) or not all(isinstance(s, str) for s in subjects):
+            raise ValueError("index: subjects are not a list of strings")
+        if owners is not None and (not isinstance(owners, list) or not all(isinstance(o, str) for o in owners)):
+            raise ValueError("index: owners are not a list of strings")
+        if not isinstance(raw_lengths, dict):
+            raise ValueError("index: lengths are not a mapping")
+        lengths: dict[str, array[int]] = {}
+        for key, raw in raw_lengths.items():
+            if not isinstance(key, str) or not isinstance(raw, bytes):
+                raise ValueError("index: a length table is not bytes")
             lengths[key] = array("Q")
-            lengths[key].frombytes(raw)
-        return cls(list(data["subjects"]), lengths, data["owners"])  # type: ignore[call-overload, arg-type]
+            lengths[key].frombytes(raw)  # ValueError where its size is not a whole number of entries
+        return cls(subjects, lengths, owners)
 
     def sizes(self, layouts_: Mapping[str, Layout]) -> dict[str, int]:
         """The size each export must have: a cheap check that the files are the ones indexed."""
@@ -164,16 +174,24 @@ def splice(index: GraphIndex, changes: Mapping[str, Change], old: Mapping[str, P
     owners: list[str] | None = [] if index.owners is not None else None
     for start, stop, subject in plan:
         subjects.extend(index.subjects[start:stop])
-        if owners is not None:
-            owners.extend(index.owners[start:stop])  # type: ignore[index]
+        if owners is not None and index.owners is not None:
+            owners.extend(index.owners[start:stop])
         if subject is not None:
             subjects.append(subject)
             if owners is not None:
-                owners.append(changes[subject][1])  # type: ignore[index]
+                owners.append(_changed(changes, subject)[1])
     lengths = {}
     for suffix, layout in layouts_.items():
         lengths[suffix] = _write(plan, index.lengths[suffix], changes, suffix, layout, old[suffix], new[suffix])
     return GraphIndex(subjects, lengths, owners)
+
+
+def _changed(changes: Mapping[str, Change], subject: str) -> tuple[dict[str, bytes], str]:
+    """The new blocks and owners of a subject `_merge` names (it names only subjects that keep triples)."""
+    change = changes[subject]
+    if change is None:
+        raise ValueError(f"{subject} has no triples left, so it has no new block")
+    return change
 
 
 def _merge(subjects: list[str], changes: Mapping[str, Change]) -> Iterator[tuple[int, int, str | None]]:
@@ -206,7 +224,7 @@ def _write(plan: list[tuple[int, int, str | None]], lengths: array[int], changes
                 out.extend(lengths[start:stop])
                 first = False
             if subject is not None:
-                block = changes[subject][0][suffix]  # type: ignore[index]
+                block = _changed(changes, subject)[0][suffix]
                 if not first:
                     dst.write(layout.sep)
                 dst.write(block)
