@@ -1,33 +1,55 @@
-"""`ksst load`: push the build's asserted, inferred and ontology graphs into a SPARQL 1.1 store.
+"""`ksst load`: put the build's asserted, inferred and ontology graphs into a SPARQL 1.1 store, all three
+replaced at once, so that a reader sees the old set or the new set and never a mix or half a graph.
 
-One HTTP PUT per graph with the SPARQL 1.1 Graph Store Protocol (a PUT replaces the graph in one request),
-or, where the store has no Graph Store Protocol, SPARQL 1.1 Update: INSERT DATA in batches into temporary
-graphs, then one request that MOVEs them into place, so a failure never leaves a half-loaded graph. Then it
-counts the triples of each graph in the store, for the report next to the local counts. How far it got is
-told to a `LoadProgress` (the command line draws it on the terminal).
+1. A cheap query first: a wrong URL, a store that is down or bad credentials show before anything is sent,
+   and an authenticated store's challenge is known before the first large body (see `http`).
+2. Temporary graphs (`urn:x-ksst-load:KEY:RUN:NAME`) left by an earlier load of the same graphs that did not
+   finish (killed, or its store went away) are dropped.
+3. Each graph goes into a temporary graph of its own: by the Graph Store Protocol (POSTs of at most
+   `CHUNK_LINES` triples, or one bulk POST where the store is Oxigraph, whose bulk loader is several times
+   faster than its transactional one), else by SPARQL Update (`INSERT DATA` in batches, halved while the store
+   refuses them as too large).
+4. The temporary graphs are counted: a store that kept less than it was sent fails the load here.
+5. One update request MOVEs the temporary graphs onto the targets. Oxigraph and Virtuoso run one request as
+   one transaction, so readers see the three graphs change together.
+6. The targets are counted, for the report beside the build's counts.
+
+Whatever fails, the error says what was and was not replaced, and the temporary graphs are dropped.
 """
 
 from __future__ import annotations
 
 import contextlib
-import urllib.parse
-import urllib.request
+import hashlib
+import re
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from pyoxigraph import BlankNode, NamedNode, RdfFormat, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
-from ..core.errors import EndpointNotFound, GraphStoreUnavailable, RemoteError, StoreError
+from ..core.builds import reading
+from ..core.errors import GraphStoreUnavailable, RemoteError, StoreError
+from ..core.namespaces import XSD
 from ..core.rdf import open_build_store, serialized
 from .discovery import GRAPH_NAMES, LOCAL_GRAPHS, Endpoints, endpoints_for, target_graphs
-from .http import Credentials, credentials_for, make_opener, send
-from .protocol import select_rows
+from .http import LITERAL_REFUSED, TOO_LARGE, Credentials, Http, credentials_for
+from .protocol import Term, select_rows
 
 #: HTTP answers to a Graph Store Protocol request that mean "no Graph Store Protocol here".
 NO_GSP_STATUSES = frozenset({404, 405, 406, 415, 501})
+#: Triples per Graph Store Protocol request (Virtuoso 7.2 stalls on a single request of a million triples, and
+#: takes 100 000 at a time at full speed).
+CHUNK_LINES = 100_000
+#: Where temporary graphs live.
+TEMPORARY = "urn:x-ksst-load:"
+#: Datatypes whose literals some stores refuse inside INSERT DATA (Virtuoso 7.2: xsd:duration, SR553), written
+#: with STRDT in an INSERT ... WHERE instead, which every store takes.
+BIND_DATATYPES = frozenset({XSD + "duration", XSD + "dayTimeDuration", XSD + "yearMonthDuration"})
 
 
 class LoadProgress(Protocol):
@@ -63,14 +85,41 @@ class NoProgress:
         pass
 
 
+# ------------------------------------------------------------------------------------------ the build
+
+
+@dataclass
+class GraphData:
+    """One graph of the build as N-Triples (one triple a line), ready to send."""
+
+    name: str  # asserted, inferred, ontology
+    body: bytes
+    count: int
+    blank_nodes: bool  # triples linked through blank nodes must travel in one request
+
+    def triples(self) -> list[Triple]:
+        return [q.triple for q in parse(self.body, format=RdfFormat.N_TRIPLES)]
+
+
+def graph_data(build_dir: Path) -> dict[str, GraphData]:
+    """The asserted, inferred and ontology graphs of a build, dumped from its embedded store (held while read,
+    so a build meanwhile cannot remove it)."""
+    out: dict[str, GraphData] = {}
+    with reading(Path(build_dir)) as folder:
+        store = open_build_store(folder / "store")
+        try:
+            for name, iri in LOCAL_GRAPHS.items():
+                body = store.dump(format=RdfFormat.N_TRIPLES, from_graph=NamedNode(iri)) or b""
+                blank = re.search(rb"(^|\s)_:", body, re.MULTILINE) is not None
+                out[name] = GraphData(name, body, body.count(b"\n"), blank)
+        finally:
+            del store
+    return out
+
+
 def local_graphs(build_dir: Path) -> dict[str, list[Triple]]:
     """The asserted, inferred and ontology triples of a build, read from its embedded store."""
-    store = open_build_store(Path(build_dir) / "store")
-    try:
-        return {name: [q.triple for q in store.quads_for_pattern(None, None, None, NamedNode(iri))]
-                for name, iri in LOCAL_GRAPHS.items()}
-    finally:
-        del store
+    return {name: data.triples() for name, data in graph_data(build_dir).items()}
 
 
 def bnode_safe_batches(triples: Sequence[Triple], size: int) -> list[list[Triple]]:
@@ -127,6 +176,44 @@ def ntriples(triples: Sequence[Triple]) -> bytes:
 
 
 @dataclass
+class Piece:
+    """Part of a graph sent in one request: N-Triples, its number of triples, whether it may be sent again
+    (a piece without blank nodes is the same triples however often it arrives)."""
+
+    body: bytes
+    count: int
+    repeatable: bool
+
+
+def pieces(graph: GraphData, lines: int) -> Iterator[Piece]:
+    """The graph in requests of at most about `lines` triples; triples linked by blank nodes stay together."""
+    if graph.count <= lines:
+        yield Piece(graph.body, graph.count, not graph.blank_nodes)
+        return
+    if graph.blank_nodes:
+        for batch in bnode_safe_batches(graph.triples(), lines):
+            yield Piece(ntriples(batch), len(batch), not any(_has_blank(t) for t in batch))
+        return
+    start, body = 0, graph.body
+    while start < len(body):
+        end = start
+        for _ in range(lines):
+            end = body.find(b"\n", end) + 1
+            if end == 0:
+                end = len(body)
+                break
+        yield Piece(body[start:end], body.count(b"\n", start, end), True)
+        start = end
+
+
+def _has_blank(t: Triple) -> bool:
+    return isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)
+
+
+# --------------------------------------------------------------------------------------------- report
+
+
+@dataclass
 class GraphCount:
     name: str  # asserted, inferred, ontology
     iri: str  # the graph in the store
@@ -144,159 +231,298 @@ class LoadReport:
     method: str  # "Graph Store Protocol" or "SPARQL Update"
     counts: list[GraphCount] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)  # the target graphs replaced (all, or none)
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.counts)
 
 
-class _Body:
-    """A request body sent in chunks, telling `on_sent` how far it got. Each iteration starts again from the
-    beginning, so urllib can send it a second time after an authentication challenge."""
+# --------------------------------------------------------------------------------------------- client
 
-    CHUNK = 256 * 1024
 
-    def __init__(self, data: bytes, on_sent: Callable[[int, int], None]) -> None:
-        self.data = memoryview(data)
-        self.on_sent = on_sent
-
-    def __iter__(self) -> Iterator[memoryview]:
-        total = len(self.data)
-        self.on_sent(0, total)
-        for start in range(0, total, self.CHUNK):
-            yield self.data[start:start + self.CHUNK]
-            self.on_sent(min(start + self.CHUNK, total), total)
+def store_kind(server: str) -> str:
+    """`oxigraph`, `virtuoso` or `` (another store), from an answer's Server header."""
+    low = server.lower()
+    return "oxigraph" if low.startswith("oxigraph") else "virtuoso" if low.startswith("virtuoso") else ""
 
 
 class Client:
     """One store: its endpoints, credentials and timeout, and the requests `ksst load` makes."""
 
-    def __init__(self, endpoints: Endpoints, *, credentials: Credentials | None = None, timeout: float = 60.0):
+    def __init__(self, endpoints: Endpoints, *, credentials: Credentials | None = None, timeout: float = 60.0,
+                 attempts: int = 3, pause: Callable[[float], None] = time.sleep):
         self.endpoints = endpoints
         self.credentials = credentials
         self.timeout = timeout
-        urls = [endpoints.query, endpoints.update] + ([endpoints.store] if endpoints.store else [])
-        self.opener = make_opener(credentials, urls)
+        self.http = Http(credentials, timeout=timeout, attempts=attempts, pause=pause)
+        self.http.warm = self.probe
+        self.kind = ""
 
-    def select(self, query: str, default_graphs: Sequence[str] = ()) -> tuple[list[str], list[dict[str, Any]]]:
-        return select_rows(self.opener, self.endpoints.query, query, default_graphs=default_graphs,
-                       timeout=self.timeout, credentials=self.credentials is not None)
+    def select(self, query: str, default_graphs: Sequence[str] = ()) -> tuple[list[str], list[dict[str, Term | None]]]:
+        return select_rows(self.http, self.endpoints.query, query, default_graphs=default_graphs)
 
     def probe(self) -> None:
-        """A trivial query, so a wrong URL, a store that is down or bad credentials show before loading."""
+        """A trivial query, so a wrong URL, a store that is down or bad credentials show before loading (and
+        the store's challenge is known before a large body goes out)."""
+        self.http.warmed = True
         self.select("ASK { }")
+        self.kind = store_kind(self.http.server)
 
     def count(self, graph: str) -> int:
         _, rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         try:
-            return int(rows[0]["n"].value)
+            return int(rows[0]["n"].value)  # type: ignore[union-attr]
         except (IndexError, KeyError, AttributeError, ValueError):
             raise StoreError(f"{self.endpoints.query} gave no count for <{graph}>; check the store") from None
 
-    def update(self, update: str) -> None:
-        """One SPARQL 1.1 Update request (URL-encoded form, which every store takes)."""
-        request = urllib.request.Request(
-            self.endpoints.update, method="POST",
-            data=urllib.parse.urlencode({"update": update}).encode("ascii"),
-            headers={"Content-Type": "application/x-www-form-urlencoded"})
-        send(self.opener, request, timeout=self.timeout, what="update", credentials=self.credentials is not None,
-              option="--update-endpoint")
+    def graphs_under(self, prefix: str) -> list[str]:
+        """The graphs whose IRI starts with `prefix` (that hold a triple)."""
+        literal = str(Literal(prefix))
+        _, rows = self.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                              f"FILTER(STRSTARTS(STR(?g), {literal})) }}")
+        return sorted(row["g"].value for row in rows if isinstance(row.get("g"), NamedNode))  # type: ignore[union-attr]
 
-    def put_graph(self, graph: str, body: bytes, on_sent: Callable[[int, int], None] | None = None) -> None:
-        """Replace `graph` by `body` (N-Triples, sent as Turtle, which every store reads) in one request.
+    def update(self, update: str, *, retry: bool = False) -> None:
+        """One SPARQL 1.1 Update request (URL-encoded form, which every store takes); `retry` only for an
+        update that may safely run twice."""
+        self.http.request("POST", self.endpoints.update, data={"update": update}, what="update",
+                          option="--update-endpoint", retry=retry)
 
-        `on_sent(sent, total)` hears how many bytes have gone out, for a progress indicator."""
+    def _graph_url(self, graph: str, *, bulk: bool) -> tuple[str, list[tuple[str, str]]]:
         assert self.endpoints.store is not None
-        separator = "&" if "?" in self.endpoints.store else "?"
-        url = self.endpoints.store + separator + urllib.parse.urlencode({"graph": graph})
-        data: bytes | _Body = body if on_sent is None else _Body(body, on_sent)
-        request = urllib.request.Request(url, method="PUT", data=data,  # type: ignore[arg-type]
-                                         headers={"Content-Type": "text/turtle; charset=utf-8",
-                                                  "Content-Length": str(len(body))})
+        params = [("graph", graph)]
+        if bulk and self.kind == "oxigraph":
+            params += [("no_transaction", "")]  # Oxigraph's bulk loader: not atomic, so only into a new graph
+        return self.endpoints.store, params
+
+    def send_graph(self, method: str, graph: str, body: bytes, *, bulk: bool = False, retry: bool = True) -> None:
+        """PUT (replace) or POST (add to) `graph` by the Graph Store Protocol: N-Triples sent as Turtle, which
+        every store reads. A URL without the protocol raises GraphStoreUnavailable."""
+        url, params = self._graph_url(graph, bulk=bulk)
         try:
-            send(self.opener, request, timeout=self.timeout, what="graph upload",
-                  credentials=self.credentials is not None, option="--store-endpoint")
-        except (EndpointNotFound, StoreError) as exc:
+            self.http.request(method, url, data=body, params=params, what="graph upload",
+                              headers={"Content-Type": "text/turtle; charset=utf-8"}, option="--store-endpoint",
+                              retry=retry)
+        except RemoteError as exc:
             if exc.status in NO_GSP_STATUSES:
                 raise GraphStoreUnavailable(str(exc), exc.status) from None
             raise
 
+    def put_graph(self, graph: str, body: bytes) -> None:
+        """Replace `graph` by `body` in one request."""
+        self.send_graph("PUT", graph, body)
+
+
+# ----------------------------------------------------------------------------------------------- load
+
+
+def load_key(targets: dict[str, str]) -> str:
+    """What the temporary graphs of loads into these target graphs share (loads into other graphs of the same
+    store keep theirs)."""
+    return hashlib.sha1(" ".join(targets[n] for n in GRAPH_NAMES).encode()).hexdigest()[:12]
+
+
+def temporary_graphs(targets: dict[str, str]) -> dict[str, str]:
+    run = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+    return {name: f"{TEMPORARY}{load_key(targets)}:{run}:{name}" for name in GRAPH_NAMES}
+
 
 def load(build_dir: Path, client: Client, *, graph_base: str | None = None, batch_size: int = 5000,
-         progress: LoadProgress | None = None, notify: Callable[[str], None] | None = None) -> LoadReport:
-    """Load the build's graphs into the store behind `client`, then count what the store holds.
+         progress: LoadProgress | None = None, notify: Callable[[str], None] | None = None,
+         chunk_lines: int = CHUNK_LINES) -> LoadReport:
+    """Load the build's graphs into the store behind `client`, all replaced at once; then count them there.
 
-    The Graph Store Protocol is tried first; if its URL takes no PUT, the load goes through SPARQL Update.
-    Loading the same build twice leaves the same graphs (PUT and MOVE both replace).
-    """
-    graphs = local_graphs(build_dir)
+    The Graph Store Protocol is tried first; if its URL takes no POST, the load goes through SPARQL Update.
+    Loading the same build twice leaves the same graphs. A failure raises a RemoteError whose message says
+    what was and was not replaced."""
+    started = time.monotonic()
+    graphs = graph_data(build_dir)
     targets = target_graphs(graph_base)
     progress = progress or NoProgress()
     report = LoadReport(endpoints=client.endpoints, method="")
+
+    def note(text: str) -> None:
+        report.notes.append(text)
+        if notify:
+            notify(text)
+
     client.probe()
-    total = sum(len(t) for t in graphs.values())
-    progress.start(total)
+    leftovers = client.graphs_under(f"{TEMPORARY}{load_key(targets)}:")
+    if leftovers:
+        client.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers), retry=True)
+        note(f"removed {len(leftovers)} temporary graph(s) left by an earlier load of these graphs that did not "
+             f"finish ({', '.join(leftovers)})")
+    temporary = temporary_graphs(targets)
+    progress.start(sum(g.count for g in graphs.values()))
+    moving = False
     try:
         if client.endpoints.store is not None:
             try:
-                _load_gsp(client, graphs, targets, progress)
+                _upload_gsp(client, graphs, temporary, progress, chunk_lines)
                 report.method = "Graph Store Protocol"
             except GraphStoreUnavailable as exc:
-                note = (f"no Graph Store Protocol at {client.endpoints.store} (HTTP {exc.status}); "
-                        f"loading with SPARQL Update at {client.endpoints.update}")
-                report.notes.append(note)
-                if notify:
-                    notify(note)
-                progress.done = 0
+                note(f"no Graph Store Protocol at {client.endpoints.store} (HTTP {exc.status}); "
+                     f"loading with SPARQL Update at {client.endpoints.update}")
+                progress.start(sum(g.count for g in graphs.values()))
         if not report.method:
-            _load_update(client, graphs, targets, progress, batch_size)
+            size = _upload_update(client, graphs, temporary, progress, batch_size)
             report.method = "SPARQL Update"
-        progress.stage("counting")
+            if size < batch_size:
+                note(f"the store refused INSERT DATA requests of {batch_size} triples as too large; sent "
+                     f"{size} at a time")
+        progress.stage("checking the uploaded graphs")
+        _check_uploaded(client, graphs, temporary)
+        progress.stage("replacing the graphs")
+        moving = True
+        client.update(replace_update(graphs, temporary, targets))
+        report.replaced = [targets[n] for n in GRAPH_NAMES]
+    except BaseException as exc:
+        state = _what_was_replaced(client, graphs, temporary, targets) if moving else None
+        with contextlib.suppress(RemoteError):  # best effort: the error that matters is the first one
+            client.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in temporary.values()), retry=True)
+        progress.close()
+        if isinstance(exc, RemoteError):
+            raise _with_state(exc, state or NOTHING_REPLACED) from None
+        raise
+    progress.stage("counting")
+    try:
         for name in GRAPH_NAMES:
-            report.counts.append(GraphCount(name, targets[name], len(graphs[name]), client.count(targets[name])))
+            report.counts.append(GraphCount(name, targets[name], graphs[name].count, client.count(targets[name])))
     finally:
         progress.close()
+    report.seconds = time.monotonic() - started
     return report
 
 
-def _load_gsp(client: Client, graphs: dict[str, list[Triple]], targets: dict[str, str],
-              progress: LoadProgress) -> None:
-    for name in GRAPH_NAMES:
-        progress.stage(f"PUT {name} graph")
-        count = len(graphs[name])
-        reported = [0]
-
-        def on_sent(sent: int, total: int, count: int = count, reported: list[int] = reported,
-                    name: str = name) -> None:
-            triples = count * sent // total if total else count
-            progress.advance(triples - reported[0])  # negative when a retry starts again
-            reported[0] = triples
-            if sent == total:
-                progress.stage(f"PUT {name} graph: sent, the store is writing it")
-
-        client.put_graph(targets[name], ntriples(graphs[name]), on_sent)
-        progress.advance(count - reported[0])
+NOTHING_REPLACED = "nothing was replaced: the graphs in the store are as they were"
 
 
-def _load_update(client: Client, graphs: dict[str, list[Triple]], targets: dict[str, str], progress: LoadProgress,
-                 batch_size: int) -> None:
-    run = uuid.uuid4().hex
-    temporary = {name: f"urn:x-ksst-load:{run}:{name}" for name in GRAPH_NAMES}
+def _with_state(exc: RemoteError, state: str) -> RemoteError:
+    error = type(exc)(f"{exc}; {state}", exc.status)
+    return error
+
+
+def replace_update(graphs: dict[str, GraphData], temporary: dict[str, str], targets: dict[str, str]) -> str:
+    """One update request that puts every temporary graph in place of its target (an empty graph of the build
+    empties its target)."""
+    return " ;\n".join(f"MOVE <{temporary[n]}> TO <{targets[n]}>" if graphs[n].count
+                       else f"DROP SILENT GRAPH <{targets[n]}>" for n in GRAPH_NAMES)
+
+
+def _what_was_replaced(client: Client, graphs: dict[str, GraphData], temporary: dict[str, str],
+                       targets: dict[str, str]) -> str:
+    """After a MOVE request whose answer was lost: which targets the store replaced (their temporary graph is
+    gone), said in one clause."""
     try:
-        for name in GRAPH_NAMES:
-            progress.stage(f"INSERT DATA {name} graph")
-            for batch in bnode_safe_batches(graphs[name], max(1, batch_size)):
-                body = ntriples(batch).decode("utf-8")
-                client.update(f"INSERT DATA {{ GRAPH <{temporary[name]}> {{\n{body}}} }}")
-                progress.advance(len(batch))
-        progress.stage("MOVE into place")
-        moves = [f"MOVE <{temporary[name]}> TO <{targets[name]}>" if graphs[name]
-                 else f"DROP SILENT GRAPH <{targets[name]}>" for name in GRAPH_NAMES]
-        client.update(" ;\n".join(moves))
-    except BaseException:
-        with contextlib.suppress(RemoteError):  # best effort: the error that matters is the first one
-            client.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in temporary.values()))
-        raise
+        left = {n for n in GRAPH_NAMES if graphs[n].count and client.count(temporary[n])}
+    except RemoteError:
+        return ("the store did not say whether it replaced the graphs: check them with `ksst load` again, "
+                "which replaces them whatever their state")
+    moved = [targets[n] for n in GRAPH_NAMES if graphs[n].count and n not in left]
+    if not left:
+        return "yet the store did replace every graph (only its answer was lost)"
+    if not moved:
+        return NOTHING_REPLACED
+    return (f"the store replaced {', '.join(moved)} but not {', '.join(targets[n] for n in sorted(left))}: load "
+            f"again to make them agree")
+
+
+def _check_uploaded(client: Client, graphs: dict[str, GraphData], temporary: dict[str, str]) -> None:
+    for name in GRAPH_NAMES:
+        expected = graphs[name].count
+        if not expected:
+            continue
+        held = client.count(temporary[name])
+        if held != expected:
+            raise StoreError(f"the store kept {held} of the {expected} triples of the {name} graph sent to it; "
+                             f"check the store's log (disk space, memory, a limit on request size)")
+
+
+def _upload_gsp(client: Client, graphs: dict[str, GraphData], temporary: dict[str, str], progress: LoadProgress,
+                chunk_lines: int) -> None:
+    bulk = client.kind == "oxigraph"  # its bulk loader takes the whole graph at full speed
+    for name in GRAPH_NAMES:
+        graph = graphs[name]
+        if not graph.count:
+            continue
+        progress.stage(f"POST {name} graph")
+        lines = graph.count if bulk and not graph.blank_nodes else chunk_lines
+        for piece in pieces(graph, lines):
+            client.send_graph("POST", temporary[name], piece.body, bulk=bulk, retry=piece.repeatable)
+            progress.advance(piece.count)
+
+
+def _upload_update(client: Client, graphs: dict[str, GraphData], temporary: dict[str, str], progress: LoadProgress,
+                   batch_size: int) -> int:
+    """INSERT DATA in batches of `batch_size` triples, halved while the store refuses a batch as too large
+    (Virtuoso: SP030, SP031); a batch whose literals the store refuses as written is sent again with every
+    typed literal made by STRDT. The batch size that went through."""
+    size = max(1, batch_size)
+    for name in GRAPH_NAMES:
+        if not graphs[name].count:
+            continue
+        progress.stage(f"INSERT DATA {name} graph")
+        queue = deque(bnode_safe_batches(graphs[name].triples(), size))
+        while queue:
+            batch = queue.popleft()
+            if len(batch) > size:  # the size went down since the batches were cut
+                parts = bnode_safe_batches(batch, size)
+                if len(parts) > 1:
+                    queue.extendleft(reversed(parts))
+                    continue
+            repeatable = not any(_has_blank(t) for t in batch)
+            try:
+                try:
+                    client.update(insert_update(batch, temporary[name]), retry=repeatable)
+                except RemoteError as exc:
+                    if not LITERAL_REFUSED.search(str(exc)):
+                        raise
+                    client.update(insert_update(batch, temporary[name], bind_all=True), retry=repeatable)
+            except RemoteError as exc:  # Virtuoso answers 400 or 500 to a request too large for it
+                if TOO_LARGE.search(str(exc)) and size > 1 and len(batch) > 1:
+                    size = max(1, min(size, len(batch)) // 2)
+                    queue.appendleft(batch)
+                    continue
+                raise
+            progress.advance(len(batch))
+    return size
+
+
+def insert_update(triples: Sequence[Triple], graph: str, *, bind_all: bool = False) -> str:
+    """An update adding the triples to `graph`: INSERT DATA, and, in the same request, an INSERT ... WHERE for
+    what some stores refuse in INSERT DATA: blank nodes (Virtuoso 7.2: "not allowed in a constant clause"; in a
+    template each becomes one new blank node, as in INSERT DATA) and literals of a datatype they cannot take as
+    written (Virtuoso: xsd:duration), made with STRDT; with `bind_all`, every typed literal."""
+    plain = [t for t in triples if not _has_blank(t) and not _bound(t, bind_all)]
+    special = [t for t in triples if _has_blank(t) or _bound(t, bind_all)]
+    parts = []
+    if plain:
+        parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{ntriples(plain).decode('utf-8')}}} }}")
+    if special:
+        template: list[str] = []
+        binds: list[str] = []
+        for t in special:
+            o: Any = t.object
+            if _bound(t, bind_all):
+                binds.append(f"BIND(STRDT({Literal(o.value)}, <{o.datatype.value}>) AS ?v{len(binds)})")
+                template.append(f"{t.subject} {t.predicate} ?v{len(binds) - 1} .")
+            else:
+                template.append(ntriples([t]).decode("utf-8").strip())
+        parts.append(f"INSERT {{ GRAPH <{graph}> {{\n" + "\n".join(template) + "\n} }\nWHERE {\n"
+                     + "\n".join(binds) + "\n}")
+    return " ;\n".join(parts)
+
+
+PLAIN_DATATYPES = frozenset({XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"})
+
+
+def _bound(t: Triple, bind_all: bool = False) -> bool:
+    o = t.object
+    if not isinstance(o, Literal) or o.datatype is None or _has_blank(t):
+        return False
+    return o.datatype.value in BIND_DATATYPES or (bind_all and o.datatype.value not in PLAIN_DATATYPES)
 
 
 def load_build(build_dir: Path, endpoint: str, *, update_endpoint: str | None = None,
@@ -309,4 +535,9 @@ def load_build(build_dir: Path, endpoint: str, *, update_endpoint: str | None = 
     endpoints = endpoints_for(endpoint, update=update_endpoint, store=store_endpoint, use_gsp=use_gsp,
                               authenticated=credentials is not None)
     client = Client(endpoints, credentials=credentials, timeout=timeout)
-    return load(build_dir, client, graph_base=graph_base, batch_size=batch_size, progress=progress, notify=notify)
+    try:
+        return load(build_dir, client, graph_base=graph_base, batch_size=batch_size, progress=progress,
+                    notify=notify)
+    finally:
+        client.http.close()
+

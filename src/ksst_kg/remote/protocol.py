@@ -1,45 +1,35 @@
-"""The SPARQL 1.1 protocol over HTTP: SELECT with SPARQLWrapper (JSON results as pyoxigraph terms, so remote
-rows compare equal to rows from the embedded store), CONSTRUCT and DESCRIBE as triples."""
+"""The SPARQL 1.1 protocol over HTTP: SELECT and ASK (JSON results as pyoxigraph terms, so remote rows compare
+equal to rows from the embedded store, whatever lexical form the store chose), CONSTRUCT and DESCRIBE as triples.
+
+Queries go as a URL-encoded form in a POST (no length limit, and every store takes it), the graphs as
+`default-graph-uri` parameters, the answer format by the Accept header only (no `format=` parameter, which
+some stores reject).
+"""
 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
-from ..core.errors import AuthenticationFailed, StoreError
+from ..core.errors import StoreError
 from ..core.namespaces import XSD
-from .http import PATH_HINT, USER_AGENT, check_url, credentials_for, http_error, make_opener, network_error, one_line
+from .http import PATH_HINT, Credentials, Http, check_url, credentials_for, one_line
 
 Term = NamedNode | Literal | BlankNode | Triple
 
-
-def _sparql_wrapper(endpoint: str, opener: urllib.request.OpenerDirector, timeout: float):  # type: ignore[no-untyped-def]
-    from SPARQLWrapper import JSON, POST, SPARQLWrapper
-
-    class _Wrapper(SPARQLWrapper):
-        """SPARQLWrapper sending its requests through our opener (auth handlers, fractional timeouts)."""
-
-        def _query(self):  # type: ignore[no-untyped-def]
-            return opener.open(self._createRequest(), timeout=timeout), self.returnFormat
-
-    wrapper = _Wrapper(endpoint, agent=USER_AGENT)
-    wrapper.setReturnFormat(JSON)
-    wrapper.setMethod(POST)  # URL-encoded form: no length limit, and every store takes it
-    wrapper.setOnlyConneg(True)  # Accept header only: no `format=`/`output=` parameters some stores reject
-    return wrapper
+RESULTS_JSON = "application/sparql-results+json"
+RDF_TYPES = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+BOOLEAN = XSD + "boolean"
+#: xsd:boolean's lexical forms, each as its canonical one (Virtuoso answers 1 and 0).
+CANONICAL_BOOLEANS = {"true": "true", "1": "true", "false": "false", "0": "false"}
 
 
 def json_term(value: dict[str, Any]) -> Term:
-    """A term of SPARQL 1.1 Query Results JSON as a pyoxigraph term."""
+    """A term of SPARQL 1.1 Query Results JSON as a pyoxigraph term; an xsd:boolean in its canonical form."""
     kind = value.get("type")
     text = str(value.get("value", ""))
     if kind == "uri":
@@ -54,6 +44,8 @@ def json_term(value: dict[str, Any]) -> Term:
         if language:
             return Literal(text, language=language)
         datatype = value.get("datatype")
+        if datatype == BOOLEAN:
+            text = CANONICAL_BOOLEANS.get(text.strip(), text)
         if datatype:
             return Literal(text, datatype=NamedNode(datatype))
         return Literal(text)
@@ -68,59 +60,28 @@ def json_rows(data: dict[str, Any]) -> tuple[list[str], list[dict[str, Term | No
     """(variables, rows) of a SPARQL JSON result; an ASK answer is one row of one variable `ask` (as
     `ksst query` shows ASK answers of the embedded store)."""
     if "boolean" in data:
-        value = Literal("true" if data["boolean"] else "false", datatype=NamedNode(XSD + "boolean"))
+        answer = data["boolean"]
+        if isinstance(answer, str):  # some stores write "true" or 1
+            answer = CANONICAL_BOOLEANS.get(answer.strip().lower()) == "true"
+        value = Literal("true" if answer else "false", datatype=NamedNode(BOOLEAN))
         return ["ask"], [{"ask": value}]
     variables = list(data["head"].get("vars", []))
     rows = [{v: (json_term(b[v]) if v in b else None) for v in variables} for b in data["results"]["bindings"]]
     return variables, rows
 
 
-RESULTS_JSON = "application/sparql-results+json"
-RDF_TYPES = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
-
-
-def _send_query(opener: urllib.request.OpenerDirector, endpoint: str, query: str, *, default_graphs: Sequence[str],
-                timeout: float, credentials: bool, accept: str, form: str) -> tuple[bytes, str]:
-    """Send a query with SPARQLWrapper; (body, content type) of the answer, or a one-line RemoteError."""
-    from SPARQLWrapper import SELECT, TURTLE
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-
+def send_query(http: Http, endpoint: str, query: str, *, default_graphs: Sequence[str], accept: str) -> tuple[
+        bytes, str]:
+    """POST a query as a form; (body, content type) of the answer, or a one-line RemoteError."""
     check_url(endpoint, "--endpoint")
-    wrapper = _sparql_wrapper(endpoint, opener, timeout)
-    if form != SELECT:
-        wrapper.setReturnFormat(TURTLE)  # an RDF format for an RDF answer (our Accept header is what is sent)
-    with warnings.catch_warnings():  # its guess at the query type is not ours to report; the store judges
-        warnings.simplefilter("ignore", RuntimeWarning)
-        wrapper.setQuery(query)
-    # SPARQLWrapper guesses the query form from the text, and can be misled by a comment ("describes",
-    # "insert"): the caller knows the form and the answer it wants, whatever it guessed
-    wrapper.queryType = form
-    wrapper.addCustomHttpHeader("Accept", accept)
-    for graph in default_graphs:
-        wrapper.addDefaultGraph(str(graph))
-    try:
-        response = wrapper.query().response
-        try:
-            return response.read(), response.headers.get("Content-Type", "")
-        finally:
-            response.close()
-    except urllib.error.HTTPError as exc:
-        raise http_error(exc, endpoint, "query", credentials=credentials) from None
-    except ValueError as exc:
-        raise AuthenticationFailed(f"{endpoint} asks for authentication ksst cannot answer "
-                                   f"({one_line(str(exc))}); check --auth") from None
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-        raise network_error(exc, endpoint, timeout) from None
-    except SPARQLWrapperException as exc:
-        raise StoreError(f"{endpoint}: {one_line(str(exc))}; check the endpoint and the query") from None
+    form = [("query", query)] + [("default-graph-uri", str(g)) for g in default_graphs]
+    response = http.request("POST", endpoint, data=form, headers={"Accept": accept}, what="query")
+    return response.content, response.headers.get("Content-Type", "")
 
 
-def select_rows(opener: urllib.request.OpenerDirector, endpoint: str, query: str, *, default_graphs: Sequence[str],
-            timeout: float, credentials: bool) -> tuple[list[str], list[dict[str, Term | None]]]:
-    from SPARQLWrapper import SELECT
-
-    raw, _ = _send_query(opener, endpoint, query, default_graphs=default_graphs, timeout=timeout,
-                         credentials=credentials, accept=RESULTS_JSON, form=SELECT)
+def select_rows(http: Http, endpoint: str, query: str, *, default_graphs: Sequence[str] = ()) -> tuple[
+        list[str], list[dict[str, Term | None]]]:
+    raw, _ = send_query(http, endpoint, query, default_graphs=default_graphs, accept=RESULTS_JSON)
     try:
         return json_rows(json.loads(raw.decode("utf-8")))
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -128,16 +89,8 @@ def select_rows(opener: urllib.request.OpenerDirector, endpoint: str, query: str
                          f"store's SPARQL query endpoint ({PATH_HINT})") from None
 
 
-def construct(endpoint: str, query: str, *, default_graphs: list[str], user: str | None = None,
-              password: str | None = None, timeout: float = 30.0, auth: str = "auto") -> list[Triple]:
-    """Run a CONSTRUCT or DESCRIBE on a SPARQL endpoint; the triples of its answer (as pyoxigraph parses
-    them, so that they compare equal to the embedded store's)."""
-    from SPARQLWrapper import CONSTRUCT
-
-    credentials = credentials_for(user, password, auth)
-    raw, content_type = _send_query(make_opener(credentials, [endpoint]), endpoint, query,
-                                    default_graphs=default_graphs, timeout=timeout,
-                                    credentials=credentials is not None, accept=RDF_TYPES, form=CONSTRUCT)
+def construct_triples(http: Http, endpoint: str, query: str, *, default_graphs: Sequence[str] = ()) -> list[Triple]:
+    raw, content_type = send_query(http, endpoint, query, default_graphs=default_graphs, accept=RDF_TYPES)
     rdf_format = RdfFormat.from_media_type(content_type.split(";")[0].strip()) if content_type else None
     if rdf_format is None:
         raise StoreError(f"{endpoint} answered a CONSTRUCT with {content_type or 'no content type'}, not RDF; "
@@ -149,6 +102,21 @@ def construct(endpoint: str, query: str, *, default_graphs: list[str], user: str
                          f"check the store") from None
 
 
+def _session(credentials: Credentials | None, timeout: float) -> Http:
+    return Http(credentials, timeout=timeout)
+
+
+def construct(endpoint: str, query: str, *, default_graphs: list[str], user: str | None = None,
+              password: str | None = None, timeout: float = 30.0, auth: str = "auto") -> list[Triple]:
+    """Run a CONSTRUCT or DESCRIBE on a SPARQL endpoint; the triples of its answer (as pyoxigraph parses
+    them, so that they compare equal to the embedded store's)."""
+    http = _session(credentials_for(user, password, auth), timeout)
+    try:
+        return construct_triples(http, endpoint, query, default_graphs=default_graphs)
+    finally:
+        http.close()
+
+
 def select(endpoint: str, query: str, *, default_graphs: list[str], user: str | None = None,
            password: str | None = None, timeout: float = 30.0,
            auth: str = "auto") -> tuple[list[str], list[dict[str, Term | None]]]:
@@ -157,10 +125,8 @@ def select(endpoint: str, query: str, *, default_graphs: list[str], user: str | 
     `default_graphs` go as `default-graph-uri` protocol parameters, so the query's default graph is their
     merge (as with pyoxigraph's `default_graph=[...]`). Failures raise a `RemoteError` (a `KsstError`).
     """
-    credentials = credentials_for(user, password, auth)
-    opener = make_opener(credentials, [endpoint])
-    return select_rows(opener, endpoint, query, default_graphs=default_graphs, timeout=timeout,
-                   credentials=credentials is not None)
-
-
-# ------------------------------------------------------------------------------------------- endpoints
+    http = _session(credentials_for(user, password, auth), timeout)
+    try:
+        return select_rows(http, endpoint, query, default_graphs=default_graphs)
+    finally:
+        http.close()
