@@ -36,4 +36,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run --sizes 10k,100k,1m
 
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build .build.* .pytest_cache  # build is a link to a .build.v-* folder

@@ -22,6 +22,10 @@ subjects of those claims, and the claims about all of these; the previous build 
 violation now is among them. They are checked on a graph holding their triples, their incoming links and the
 types of everything they mention.
 
+A change is redone this way only while it is small: a rebuild redoes a triple several times slower than a clean
+build does, so when the changed files gave or give more than a quarter of the graph's triples (estimated from
+the export's blocks before anything else is done) the build is clean (`LARGE_CHANGE`).
+
 Entailments of a subject come from its own triples, its incoming ones and the transitive closure of
 `org:transitiveSubOrganizationOf`; a change to a property that feeds a transitive one (reference data in
 practice) means a clean build, as does `owl:sameAs` or anything the compiled rules leave to owlrl.
@@ -74,6 +78,13 @@ RDF_TYPE = NamedNode(RDF + "type")
 CLAIM_SUBJECT = NamedNode(KSST + "claimSubject")
 ASSERTED, INFERRED = NamedNode(GRAPH_ASSERTED), NamedNode(GRAPH_INFERRED)
 EXPORTS = {"asserted": "ksst", "inferred": "inferred"}  # the indexed graphs and the stem of their export files
+# A rebuild redoes each triple the changed files gave and give several times slower than a clean build makes one
+# (it checks neighbourhoods, patches a store, splices blocks): on generated data of a million triples, redoing a
+# sixth of them took 60% of a clean build's time, and all of them 1.5 times its time and 1.8 times its memory
+# (bench/README.md). So past a quarter of the graph the build is clean; a change of fewer triples than
+# SMALL_CHANGE always rebuilds (it takes seconds whatever the graph's size).
+LARGE_CHANGE = 0.25
+SMALL_CHANGE = 50_000
 
 
 class CleanBuildNeeded(Exception):
@@ -163,11 +174,13 @@ def owned_by(index: GraphIndex, files: Iterable[str]) -> set[str]:
 
 
 def asserted_delta(index: GraphIndex, exported: BlockReader, changed: Iterable[str], new: Mapping[str, Chunk],
-                   sharer: Callable[[str], Chunk]) -> Delta:
+                   sharer: Callable[[str], Chunk], owned: set[str] | None = None) -> Delta:
     """New triples and owners of every subject the changed files touched before or touch now, against the
-    exported ones (the old version of a file needs no converting: its subjects' blocks are in the exports)."""
+    exported ones (the old version of a file needs no converting: its subjects' blocks are in the exports).
+    `owned`: `owned_by(index, changed)`, where the caller has it already."""
     changed = set(changed)
-    touched = sorted(owned_by(index, changed).union(*(c.subjects for c in new.values())))
+    owned = owned if owned is not None else owned_by(index, changed)
+    touched = sorted(owned.union(*(c.subjects for c in new.values())))
     grouped = {rel: by_subject(c) for rel, c in new.items()}
     delta = Delta()
     for s in touched:
@@ -186,6 +199,21 @@ def asserted_delta(index: GraphIndex, exported: BlockReader, changed: Iterable[s
             delta.removed += before - triples
             delta.added += triples - before
     return delta
+
+
+def rebuild_cost(index: GraphIndex, owned: set[str], new: Mapping[str, Chunk], total: int) -> int:
+    """About how many triples a rebuild redoes: those of the subjects the changed files gave before (their
+    blocks' share of the N-Triples export) and those the files give now."""
+    lengths = index.lengths["nt"]
+    old_bytes = sum(n for s, n in zip(index.subjects, lengths, strict=True) if s in owned)
+    per_triple = sum(lengths) / total if total else 1.0
+    return round(old_bytes / per_triple) + sum(len(c.triples) for c in new.values())
+
+
+def check_cost(cost: int, total: int) -> None:
+    """CleanBuildNeeded where a clean build is the faster way to this change (see LARGE_CHANGE)."""
+    if cost > max(LARGE_CHANGE * total, SMALL_CHANGE):
+        raise CleanBuildNeeded(f"a large change (about {cost} of {total} triples): a clean build is faster")
 
 
 def block_changes(triples: Mapping[str, set[Triple]], owners: Mapping[str, list[str]] | None,
@@ -404,6 +432,8 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
     clock.lap("load")
     lookups = Lookups.of(ds)
     new_chunks = convert_versions(ds, data_dir, new, lookups)
+    owned = owned_by(index["asserted"], changed)
+    check_cost(rebuild_cost(index["asserted"], owned, new_chunks, state.asserted_triples), state.asserted_triples)
 
     def sharer(rel: str) -> Chunk:
         if rel == REFERENCE:
@@ -416,7 +446,7 @@ def _update(data_dir: Path, out_dir: Path, *, infer: bool) -> BuildResult:
     try:
         tmp.chmod(default_mode(directory=True))
         exported = {name: BlockReader(index[name], out_dir / f"{stem}.nt") for name, stem in EXPORTS.items()}
-        delta = asserted_delta(index["asserted"], exported["asserted"], changed, new_chunks, sharer)
+        delta = asserted_delta(index["asserted"], exported["asserted"], changed, new_chunks, sharer, owned)
         if any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)
                for t in (*delta.removed, *delta.added)):
             raise CleanBuildNeeded("blank nodes")

@@ -190,7 +190,7 @@ class Handler(BaseHTTPRequestHandler):
                   file=sys.stderr)
             self._error(500, "the server failed on this request")
         finally:
-            if not self._body_read and int(self.headers.get("Content-Length") or 0) > 0:
+            if not self._body_read and self._declared_length() != 0:
                 self.close_connection = True  # an unread body must not be read as the next request
 
     # --- the parts of a request ----------------------------------------------------------------------------------
@@ -290,8 +290,15 @@ class Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.wfile.write(body)
 
+    def _declared_length(self) -> int:
+        """The Content-Length the client declared (-1 if it is not a number)."""
+        try:
+            return int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return -1
+
     def _error(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
-        if not self._body_read and int(self.headers.get("Content-Length") or 0) > 0:
+        if not self._body_read and self._declared_length() != 0:
             self.close_connection = True
         with contextlib.suppress(OSError):
             self._send(status, {"Content-Type": "text/plain; charset=utf-8", **(headers or {})},
@@ -319,6 +326,13 @@ class Server(ThreadingHTTPServer):
         if self._build is None:  # pragma: no cover - set before the server starts serving
             raise RuntimeError("the server has no build to serve")
         return self._build
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that failed under a handler: a client gone mid-answer is nothing to report; anything
+        else is one line, never a traceback."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            print(f"ksst serve: error on a connection: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self.slots.acquire(blocking=False):
