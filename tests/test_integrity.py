@@ -93,6 +93,16 @@ def edit_edition(data: Path) -> None:
     path.write_text(text.replace("2017-08-09", "2017-08-10", 1), encoding="utf-8")
 
 
+def add_note(data: Path, text: str) -> None:
+    """A note more in an edition: a few triples more, a valid change."""
+    import yaml
+
+    path = data / "editions" / "sim-2017.yaml"
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record["notes"] = [*(record.get("notes") or []), text]
+    path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
 @pytest.fixture
 def project(data_copy: Path, tmp_path: Path) -> tuple[Path, Path]:
     """A copy of the test data and a build of it."""
@@ -315,6 +325,81 @@ def test_a_version_a_reader_holds_is_kept_until_it_is_let_go(project: tuple[Path
     edit_edition(data)
     assert cli_build(data, out)[0] == 0
     assert not held.exists() and leftovers(out) == []
+
+
+def test_queries_during_builds_read_one_whole_build(project: tuple[Path, Path]) -> None:
+    """`ksst query` while builds of other data are published: every answer comes whole from one build."""
+    import ksst_kg
+
+    data, out = project
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    before = int(ksst_kg.answer(count, build_dir=out).rows[0]["n"].value)  # type: ignore[union-attr]
+    answers: list[int] = []
+    errors: list[str] = []
+    done = threading.Event()
+
+    def ask() -> None:
+        for _ in range(200):  # bounded: the builds take seconds, a query a few milliseconds
+            if done.is_set():
+                return
+            try:
+                answers.append(int(ksst_kg.answer(count, build_dir=out).rows[0]["n"].value))  # type: ignore[union-attr]
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    try:
+        add_note(data, "A note the queries must see whole or not at all.")
+        for step in range(3):
+            path = data / "editions" / "sim-2017.yaml"
+            path.write_text(path.read_text(encoding="utf-8") + f"\n# build {step}\n", encoding="utf-8")
+            code, _, stderr = cli_build(data, out, "--clean" if step == 1 else "--quiet")
+            assert code == 0, stderr
+    finally:
+        done.set()
+        thread.join(120)
+    after = int(ksst_kg.answer(count, build_dir=out).rows[0]["n"].value)  # type: ignore[union-attr]
+    assert errors == []
+    assert answers and set(answers) <= {before, after}
+
+
+def test_the_server_takes_up_a_newer_build(project: tuple[Path, Path]) -> None:
+    import urllib.parse
+    import urllib.request
+
+    from .servers import HOST, free_port
+
+    data, out = project
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "ksst_kg", "serve", "--out", str(out), "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    url = f"http://{HOST}:{port}/query?" + urllib.parse.urlencode(
+        {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+
+    def count() -> int:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "text/csv"}), timeout=30) as r:
+            return int(r.read().split()[1])
+
+    try:
+        assert server.stdout is not None and server.stdout.readline().startswith("SPARQL endpoint:")
+        first = count()
+        add_note(data, "A note the server must see.")
+        code, _, stderr = cli_build(data, out)
+        assert code == 0, stderr
+        published = quads(out)[1]
+        seen = []
+        for _ in range(50):  # bounded: the server looks for a newer build every second
+            seen.append(count())
+            if seen[-1] == published:
+                break
+            time.sleep(0.1)
+        assert seen[-1] == published != first
+        assert leftovers(out) == [] or all(".v-" in name for name in leftovers(out))  # the old one, if still held
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(10) == 0
+    assert "Traceback" not in (server.stderr.read() if server.stderr else "")
 
 
 # --- 9. a large change is built clean -----------------------------------------------------------------------------

@@ -239,3 +239,29 @@ def test_csv_on_a_terminal_is_escaped() -> None:
     assert render(result, "csv") == "l\na\x1b[31mb\rc\n"
     assert safe("line\nbreak\u2028") == "line\nbreak\\u2028"
     assert "\x1b" not in format_table(result)
+
+
+# --- a damaged store ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["CURRENT removed", "tables truncated", "tables flipped"])
+def test_a_damaged_store_is_one_line_and_exit_3(tiny_build: Path, tmp_path: Path, damage: str) -> None:  # noqa: F811
+    import shutil
+
+    build = tmp_path / "build"
+    shutil.copytree(tiny_build, build)
+    store = build / "store"
+    if damage == "CURRENT removed":
+        (store / "CURRENT").unlink()
+    for table in store.glob("*.sst"):
+        data = bytearray(table.read_bytes())
+        if damage == "tables truncated":
+            table.write_bytes(bytes(data[:100]))
+        elif damage == "tables flipped":
+            for i in range(50, len(data), 97):
+                data[i] ^= 0xFF
+            table.write_bytes(bytes(data))
+    proc = ksst("query", "-e", "SELECT * WHERE { ?s ?p ?o }", "--out", str(build))
+    assert proc.returncode == 3, proc.stderr
+    line = one_line(proc)
+    assert line.startswith("ksst query: cannot open the embedded store at ") and "ksst build --clean" in line

@@ -155,6 +155,11 @@ def _loop(store_path: str, conn: Connection) -> None:
         store: Store | Failure = open_build_store(Path(store_path))
     except KsstError as exc:
         store = Failure("store", str(exc), no_build=isinstance(exc, NoBuild))
+    except BaseException as exc:  # a panic of the engine (pyo3 raises it as a BaseException) on a damaged store
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        store = Failure("store", f"cannot open the embedded store at {store_path} ({_one_line(exc)}); build "
+                                 f"again with `ksst build --clean`")
     while True:
         try:
             job = conn.recv()
@@ -164,10 +169,19 @@ def _loop(store_path: str, conn: Connection) -> None:
             reply = store if isinstance(store, Failure) else execute(store, job)
         except MemoryError:
             reply = Failure("memory", "the query needed more memory than its limit")
+        except BaseException as exc:  # a panic of the engine: on a damaged store, or a bug of the engine
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            reply = Failure("crash", f"the query engine failed on this query ({_one_line(exc)}); if the store "
+                                     f"was damaged, build again with `ksst build --clean`")
         try:
             conn.send(reply)
         except (OSError, ValueError):
             return
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
 
 
 def execute(store: Store, job: Job) -> Answer | Failure:
