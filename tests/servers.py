@@ -1,6 +1,7 @@
 """Real servers for the triplestore tests, all on 127.0.0.1 and free ports.
 
 - `oxigraph` fixture: a real read-write `oxigraph serve` on a temporary store, killed at the end.
+- `virtuoso` fixture: a real Virtuoso of our own (tests/virtuoso.py), one per test process.
 - `tiny_build`: a build folder whose embedded store holds a small graph in each of the three named graphs,
   with what trips loaders up (blank nodes, language tags, typed literals, escapes, non-ASCII), so the
   load tests run in a fraction of a second and without the full pipeline.
@@ -35,6 +36,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from ksst_kg.core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, KG, KSST, RDF, RDFS, XSD
 from ksst_kg.serve import oxigraph_binary
+
+from .virtuoso import VirtuosoServer, virtuoso_missing
 
 HOST = "127.0.0.1"
 
@@ -131,6 +134,17 @@ def running_oxigraph(location: Path, *, read_only: bool = False) -> Iterator[Oxi
 def oxigraph(tmp_path: Path) -> Iterator[Oxigraph]:
     """A fresh, empty, read-write Oxigraph server."""
     with running_oxigraph(tmp_path / "oxigraph") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
+    """A private Virtuoso (tests/virtuoso.py), one per test process; skipped, with the reason, where Virtuoso
+    is not installed (CI installs it: .ci/system-packages)."""
+    reason = virtuoso_missing()
+    if reason:
+        pytest.skip(reason)
+    with VirtuosoServer(tmp_path_factory.mktemp("virtuoso")) as server:
         yield server
 
 

@@ -376,7 +376,7 @@ def load(build_dir: Path, client: Client, *, graph_base: str | None = None, batc
         _check_uploaded(client, graphs, temporary)
         progress.stage("replacing the graphs")
         moving = True
-        client.update(replace_update(graphs, temporary, targets))
+        _replace(client, replace_update(graphs, temporary, targets))
         report.replaced = [targets[n] for n in GRAPH_NAMES]
     except BaseException as exc:
         state = _what_was_replaced(client, graphs, temporary, targets) if moving else None
@@ -409,6 +409,22 @@ def replace_update(graphs: dict[str, GraphData], temporary: dict[str, str], targ
     empties its target)."""
     return " ;\n".join(f"MOVE <{temporary[n]}> TO <{targets[n]}>" if graphs[n].count
                        else f"DROP SILENT GRAPH <{targets[n]}>" for n in GRAPH_NAMES)
+
+
+#: A transaction the store rolled back because it deadlocked with another (Virtuoso: SQL state 40001, SR172):
+#: nothing of it was applied, so it may run again.
+DEADLOCK = re.compile(r"\b40001\b|deadlock", re.IGNORECASE)
+
+
+def _replace(client: Client, update: str, attempts: int = 3) -> None:
+    for attempt in range(1, attempts + 1):
+        try:
+            client.update(update)
+            return
+        except RemoteError as exc:
+            if attempt == attempts or not DEADLOCK.search(str(exc)):
+                raise
+            client.http.pause(0.5 * attempt)
 
 
 def _what_was_replaced(client: Client, graphs: dict[str, GraphData], temporary: dict[str, str],
