@@ -65,10 +65,13 @@ def is_pointer(out: Path) -> bool:
 
 def build_folder(out: Path) -> Path:
     """The path the builds of `out` are published at: `out` itself, or, where `out` is a link of the user's own
-    (to a folder elsewhere), the folder it leads to, so that the builds go beside that folder."""
+    (to a folder elsewhere), the folder it leads to, so that the builds go beside that folder. UsageError where
+    it is a file."""
     out = Path(out)
     if out.is_symlink() and not is_pointer(out):
-        return Path(os.path.realpath(out))
+        out = Path(os.path.realpath(out))
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file, not a build folder; remove it or pass another --out")
     return out
 
 
