@@ -73,7 +73,8 @@ SINGLE_VALUED = frozenset({
     KSST.year, SCHEMA.startDate, SCHEMA.endDate, SCHEMA.duration, KSST.batchOrdinal, KSST.hostingYearOrdinal,
     KSST.statedParticipantCount, KSST.statedCountryCount, SCHEMA.eventAttendanceMode, KSST.theme, SCHEMA.name,
     KSST.plannedYear, KSST.partOfProgramme, KSST.meetingOrdinal, KSST.month, KSST.eventKind, KSST.activityStatus,
-    KSST.joinedIn, KSST.leftIn,
+    KSST.joinedIn, KSST.leftIn, KSST.meetingYear, KSST.changedOn, KSST.changedNotBefore, KSST.changedNotAfter,
+    KSST.acting,
 })
 
 #: The OWL kind of the reused terms the graph uses: a property IRI has one kind only.
@@ -83,9 +84,10 @@ REUSED_KINDS = {
         DCTERMS.language,
     ],
     OWL.ObjectProperty: [
-        SCHEMA.url, SCHEMA.sameAs, SCHEMA.organizer, SCHEMA.publisher, SCHEMA.containedInPlace,
+        SCHEMA.url, SCHEMA.sameAs, SCHEMA.organizer, SCHEMA.contributor, SCHEMA.publisher, SCHEMA.containedInPlace,
         SCHEMA.eventAttendanceMode, SCHEMA.location, SCHEMA.subEvent, SCHEMA.superEvent, DCTERMS.subject,
-        ORG.unitOf, ORG.subOrganizationOf, ORG.transitiveSubOrganizationOf, ORG.hasSubOrganization, ORG.hasUnit,
+        ORG.unitOf, ORG.linkedTo, ORG.subOrganizationOf, ORG.transitiveSubOrganizationOf, ORG.hasSubOrganization,
+        ORG.hasUnit,
         ORG.member, ORG.hasMembership, ORG.memberOf, ORG.organization, ORG.role, ORG.originalOrganization,
         ORG.resultingOrganization, ORG.changedBy, ORG.resultedFrom, PROV.qualifiedAssociation, PROV.agent,
         PROV.hadRole, PROV.wasDerivedFrom, SKOS.inScheme, SKOS.broader, SKOS.topConceptOf,
@@ -115,6 +117,9 @@ REQUIRED_AXIOMS = [
     (ORG.hasUnit, OWL.inverseOf, ORG.unitOf),
     (ORG.hasMembership, OWL.inverseOf, ORG.member),
     (KSST.memberStateOf, RDFS.subPropertyOf, ORG.memberOf),
+    # fostering is a link between organisations, never a unit-of (the fostered body is not part of the other)
+    (KSST.fosteredBy, RDFS.subPropertyOf, ORG.linkedTo),
+    (KSST.coOrganiser, RDFS.subPropertyOf, SCHEMA.contributor),
     # inverses named by the contract
     (KSST.partOfProgramme, OWL.inverseOf, KSST.hasEdition),
     (KSST.hasVisit, OWL.inverseOf, KSST.visitOf),

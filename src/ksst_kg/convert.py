@@ -74,13 +74,19 @@ def concept(scheme: str, ident: str) -> NamedNode:
     return kg(f"concept/{scheme}/{ident}")
 
 
-def claim_iri(subject: NamedNode, predicate: NamedNode, obj: Term, scope: NamedNode | None = None) -> NamedNode:
-    """Stable claim IRI: the subject IRI plus a short hash of predicate, object and the edition it is about.
+def claim_iri(subject: NamedNode, predicate: NamedNode, obj: Term, scope: NamedNode | None = None,
+              inferred: bool = False) -> NamedNode:
+    """Stable claim IRI: the subject IRI plus a short hash of predicate, object, the edition it is about and,
+    for an inferred claim, the word "inferred".
 
     The edition is part of the key so that a fact attested at two editions (a post held in 2017 and in 2018)
-    keeps one claim per edition, each with the sources of that edition.
+    keeps one claim per edition, each with the sources of that edition. The derivation is, so that a value
+    stated by some sources (a later article that gives the year) and inferred from others (the article of the
+    time, which leaves the year to be worked out) keeps both claims, each with its sources and reasoning.
     """
     key = f"{predicate} {obj}" if scope is None else f"{predicate} {obj} {scope}"
+    if inferred:
+        key += " inferred"
     digest = hashlib.sha1(key.encode()).hexdigest()[:12]
     return NamedNode(f"{subject.value}/claim/{digest}")
 
@@ -144,7 +150,7 @@ class Chunk:
              key: str | None = None) -> NamedNode:
         """A stated or inferred fact: the triple plus its claim; returns the claim IRI."""
         self.add(s, p, o)
-        c = claim_iri(s, p, o, edition)
+        c = claim_iri(s, p, o, edition, prov.inferred)
         about: list[tuple[NamedNode, Term]] = [
             (RDF_TYPE, ksst("Claim")), (ksst("claimSubject"), s), (ksst("claimProperty"), p),
             (ksst("claimObject") if isinstance(o, NamedNode) else ksst("claimValue"), o),
@@ -279,6 +285,10 @@ def _organisations(ds: Dataset, chunk: Chunk, lookups: Lookups) -> None:
                 chunk.fact(s, iri(ORG + "unitOf"), parent, Prov.of(o.parent))
             else:
                 chunk.add(s, iri(ORG + "unitOf"), parent)
+        for fostering in o.fostered_by:
+            chunk.fact(s, ksst("fosteredBy"), kg(f"org/{fostering.value}"), Prov.of(fostering))
+        for text, sources in written_of(o):
+            chunk.add(s, ksst("writtenAs"), chunk.written_form(s, text, sources))
         if o.based_in:
             chunk.add(s, ksst("basedIn"), place_or_country(ds, o.based_in, lookups))
         chunk.add(s, ksst("country"), kg(f"country/{ds.resolve_country(o.country)}"))
@@ -287,15 +297,33 @@ def _organisations(ds: Dataset, chunk: Chunk, lookups: Lookups) -> None:
         if o.url:
             chunk.add(s, iri(SCHEMA + "url"), iri(o.url))
         if o.renamed_to:
-            change = kg(f"change/{o.id}-to-{o.renamed_to}")
-            new = kg(f"org/{o.renamed_to}")
-            chunk.add(change, RDF_TYPE, iri(ORG + "ChangeEvent"))
-            chunk.add(change, iri(RDFS + "label"), en(f"{o.name_en} renamed"))
-            chunk.add(change, iri(ORG + "originalOrganization"), s)
-            chunk.add(change, iri(ORG + "resultingOrganization"), new)
-            chunk.add(s, iri(ORG + "changedBy"), change)
-            chunk.add(new, iri(ORG + "resultedFrom"), change)
+            _renaming(chunk, o.id, o.name_en, s, o.renamed_to)
         chunk.add(s, ksst("referenceNote"), en(o.reference))
+
+
+#: The dates of a renaming (`renamed_to.date`, `.not_before`, `.not_after`) and their properties.
+CHANGE_DATES = {"date": "changedOn", "not_before": "changedNotBefore", "not_after": "changedNotAfter"}
+
+
+def _renaming(chunk: Chunk, ident: str, name: str, s: NamedNode, renaming: Any) -> None:
+    """`kg:change/{old}-to-{new}`, an org:ChangeEvent: structural where the renaming is public reference, claims
+    where sources state it; its dates are always claims citing the sources that date it."""
+    change = kg(f"change/{ident}-to-{renaming.value}")
+    new = kg(f"org/{renaming.value}")
+    chunk.add(change, RDF_TYPE, iri(ORG + "ChangeEvent"))
+    chunk.add(change, iri(RDFS + "label"), en(f"{name} renamed"))
+    if renaming.sources:
+        prov = Prov.of(renaming)
+        chunk.fact(change, iri(ORG + "originalOrganization"), s, prov)
+        chunk.fact(change, iri(ORG + "resultingOrganization"), new, prov)
+    else:
+        chunk.add(change, iri(ORG + "originalOrganization"), s)
+        chunk.add(change, iri(ORG + "resultingOrganization"), new)
+    chunk.add(s, iri(ORG + "changedBy"), change)
+    chunk.add(new, iri(ORG + "resultedFrom"), change)
+    for field_name, fact in renaming.dates():
+        chunk.fact(change, ksst(CHANGE_DATES[field_name]), typed(fact.value.isoformat(), "date"),
+                   Prov.of(fact, renaming.sources or ()))
 
 
 def _places(ds: Dataset, chunk: Chunk, lookups: Lookups) -> None:
@@ -387,6 +415,10 @@ def _programmes(ds: Dataset, chunk: Chunk) -> None:
         chunk.fact(s, ksst("underFramework"), kg(f"framework/{prog.framework.value}"), Prov.of(prog.framework))
         for org in prog.organiser:
             chunk.fact(s, iri(SCHEMA + "organizer"), kg(f"org/{org.value}"), Prov.of(org))
+        for org in prog.co_organisers:
+            chunk.fact(s, ksst("coOrganiser"), kg(f"org/{org.value}"), Prov.of(org))
+        for note in prog.notes:
+            chunk.fact(s, ksst("contextNote"), en(note.value), Prov.of(note))
         if prog.audience:
             chunk.fact(s, ksst("forMembersOf"), kg(f"org/{prog.audience.value}"), Prov.of(prog.audience))
         for title in prog.titles:
@@ -445,8 +477,9 @@ class _EditionWriter:
         self.s = kg(f"edition/{ed.id}")
         self.chunk = Chunk(file, languages=lookups.languages)
         self.names = lookups.names
-        years = "/".join(str(f.value) for f in ed.year)
-        where = " and ".join(self._place_name(f.value) for f in ed.places) or ", ".join(f.value for f in ed.mode)
+        years = "/".join(dict.fromkeys(str(f.value) for f in ed.year))  # a year stated and inferred: once
+        # the places, or where there are none the mode ("hybrid or online" where sources disagree)
+        where = " and ".join(self._place_name(f.value) for f in ed.places) or " or ".join(f.value for f in ed.mode)
         self.label_en, self.label_id = f"{years} edition, {where}", f"angkatan {years}, {where}"
 
     def concept_label(self, scheme: str, ident: str) -> str:
@@ -462,8 +495,9 @@ class _EditionWriter:
             self.chunk.fact(subject, predicate, make(fact.value), prov, edition=self.s, key=key)
 
     def one(self, subject: NamedNode, predicate: NamedNode, obj: Term, key: str,
-            sources: Iterable[str] | None, passage: str | None = None, written: Written = ()) -> NamedNode:
-        prov = Prov(tuple(sources or self.ed.sources), passage=passage, written=written)
+            sources: Iterable[str] | None, passage: str | None = None, written: Written = (),
+            inferred: bool = False, reasoning: str | None = None) -> NamedNode:
+        prov = Prov(tuple(sources or self.ed.sources), inferred, reasoning, passage, written=written)
         return self.chunk.fact(subject, predicate, obj, prov, edition=self.s, key=key)
 
     def write(self) -> Chunk:
@@ -471,7 +505,7 @@ class _EditionWriter:
         c.add(s, RDF_TYPE, ksst("Edition"))
         c.add(s, iri(RDFS + "label"), en(self.label_en))
         c.add(s, iri(RDFS + "label"), ind(self.label_id))
-        self.facts(s, ksst("partOfProgramme"), [ed.programme], lambda v: kg(f"programme/{v}"), "programme")
+        self.facts(s, ksst("partOfProgramme"), ed.programme, lambda v: kg(f"programme/{v}"), "programme")
         self.facts(s, ksst("year"), ed.year, lambda v: typed(v, "gYear"), "year")
         self.facts(s, ksst("batchOrdinal"), ed.batch_ordinal, lambda v: typed(v, "positiveInteger"),
                    "batch_ordinal")
@@ -590,33 +624,33 @@ class _EditionWriter:
                               f"({self.label_en})")
             key = f"role/{role.role}/{role.agent}"
             self.one(node, iri(PROV + "agent"), agent, f"{key}/agent", role.sources, role.passage,
-                     written_of(role))
+                     written_of(role), role.inferred, role.reasoning)
             self.one(node, iri(PROV + "hadRole"), concept("edition-roles", role.role), f"{key}/role",
-                     role.sources, role.passage)
+                     role.sources, role.passage, inferred=role.inferred, reasoning=role.reasoning)
             self._status(node, key, role.status, role.sources, role.passage)
             if role.post:
-                membership = self._membership(role.agent, role.post, role.sources)
-                self.one(node, ksst("inCapacityOf"), membership, f"{key}/post", role.sources, role.passage,
+                sources = role.post.sources or role.sources
+                membership = self._membership(role.agent, role.post, sources)
+                self.one(node, ksst("inCapacityOf"), membership, f"{key}/post", sources, role.passage,
                          written_of(role.post))
             if role.from_country:
                 self.one(node, ksst("fromCountry"), self._country(role.from_country), f"{key}/from_country",
                          role.sources, role.passage)
-            if role.remark:
-                self.one(node, ksst("remarkSummary"), en(role.remark), f"{key}/remark", role.sources,
-                         role.passage)
+            self.facts(node, ksst("remarkSummary"), role.remark, en, f"{key}/remark", role.sources or self.ed.sources,
+                       role.passage)
 
     def _membership(self, person: str, post: Any, sources: list[str] | None) -> NamedNode:
         node = kg(f"membership/{person}/{post.organisation}/{post.post}")
         c = self.chunk
         c.add(node, RDF_TYPE, iri(ORG + "Membership"))
-        title = ("acting " if post.acting else "") + self.concept_label("posts", post.post)
+        title = ("acting " if post.is_acting() else "") + self.concept_label("posts", post.post)
         c.add(node, iri(RDFS + "label"), en(f"{self.names[person]}, {title}, {self.names[post.organisation]}"))
         key = f"membership/{person}/{post.organisation}/{post.post}"
         self.one(node, iri(ORG + "member"), kg(f"person/{person}"), f"{key}/member", sources)
         self.one(node, iri(ORG + "organization"), kg(f"org/{post.organisation}"), f"{key}/organisation", sources)
         self.one(node, iri(ORG + "role"), concept("posts", post.post), f"{key}/post", sources)
-        if post.acting:
-            self.one(node, ksst("acting"), typed("true", "boolean"), f"{key}/acting", sources)
+        self.facts(node, ksst("acting"), post.acting, lambda v: typed("true" if v else "false", "boolean"),
+                   f"{key}/acting", sources or self.ed.sources)
         self.one(node, ksst("attestedAt"), self.s, f"{key}/attested", sources)
         return node
 
@@ -675,9 +709,16 @@ class _EditionWriter:
             if m.ordinal is not None:
                 self.one(node, ksst("meetingOrdinal"), typed(m.ordinal, "positiveInteger"), f"{key}/ordinal",
                          m.sources, m.passage)
-            if m.month is not None:
-                self.facts(node, ksst("month"), [m.month], lambda v: typed(v, "gYearMonth"), f"{key}/month",
-                           m.sources)
+            default = m.sources or self.ed.sources
+            self.facts(node, ksst("meetingYear"), m.year, lambda v: typed(v, "gYear"), f"{key}/year", default,
+                       m.passage)
+            self.facts(node, ksst("month"), m.month, lambda v: typed(v, "gYearMonth"), f"{key}/month", default,
+                       m.passage)
+            self.facts(node, iri(SCHEMA + "startDate"), m.start_date, _date, f"{key}/start_date", default, m.passage)
+            self.facts(node, iri(SCHEMA + "endDate"), m.end_date, _date, f"{key}/end_date", default, m.passage)
+            self.facts(node, ksst("heldIn"), m.places, lambda v: place_or_country(self.ds, v, self.lookups),
+                       f"{key}/places", default, m.passage)
+            self.facts(node, ksst("contextNote"), m.notes, en, f"{key}/notes", default, m.passage)
             if m.organiser:
                 self.facts(node, iri(SCHEMA + "organizer"), [m.organiser], lambda v: kg(f"org/{v}"),
                            f"{key}/organiser", m.sources, m.passage)
@@ -706,26 +747,30 @@ class _EditionWriter:
             self.chunk.add(node, ksst("discrepancyKind"), concept("discrepancy-kinds", d.kind))
             self.chunk.add(node, iri(RDFS + "comment"), en(d.comment))
             for j, ref in enumerate(d.claims):
-                claim = self._find_claim(ref.field, ref.value)
-                if claim is None:
+                claims = self._find_claims(ref.field, ref.value)
+                if not claims:
                     raise RecordError(self.file, self.ed.id, f"discrepancies[{i}].claims[{j}]",
                                       f"no fact {ref.field} = {ref.value!r} in this record")
-                self.chunk.add(node, ksst("involvesClaim"), claim)
+                for claim in claims:
+                    self.chunk.add(node, ksst("involvesClaim"), claim)
 
-    def _find_claim(self, field_name: str, value: Any) -> NamedNode | None:
-        """The claim of `field_name` (a field of the edition, or `<part>/<id>/<field>`) with this value, or
-        with a spelling of it kept as written, or (for a country) with a name or code of that country."""
+    def _find_claims(self, field_name: str, value: Any) -> list[NamedNode]:
+        """The claims of `field_name` (a field of the edition, `<part>/<id>/<field>`, or the post a role names,
+        `membership/<person>/<organisation>/<post>/acting`) with this value, or with a spelling of it kept as
+        written, or (for a country) with a name or code of that country: one, or two where the value is both
+        stated and inferred."""
         path, _, leaf = _claim_field(field_name).rpartition("/")
-        subject = f"{self.s.value}/{path}" if path else self.s.value
+        base = KG[:-1] if path.startswith("membership/") else self.s.value
+        subject = f"{base}/{path}" if path else self.s.value
         key = f"{path}/{leaf}" if path else leaf
         text = " ".join(str(value.isoformat() if isinstance(value, dt.date) else value).split())
         country = self.ds.resolve_country(text)
+        found = []
         for obj, claim in self.chunk.claims.get((subject, key), []):
-            if _same_value(obj, value) or text in self.chunk.written.get(claim.value, ()):
-                return claim
-            if country is not None and isinstance(obj, NamedNode) and obj.value == KG + f"country/{country}":
-                return claim
-        return None
+            if _same_value(obj, value) or text in self.chunk.written.get(claim.value, ()) or (
+                    country is not None and isinstance(obj, NamedNode) and obj.value == KG + f"country/{country}"):
+                found.append(claim)
+        return list(dict.fromkeys(found))
 
 
 #: A part of an edition as a discrepancy may name it in the record's own words (`visits/museum/institutions`,
@@ -773,6 +818,10 @@ def dt_decimal(value: float) -> Decimal:
 def _same_value(obj: Term, value: Any) -> bool:
     if isinstance(value, dt.date):
         value = value.isoformat()
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    if isinstance(obj, NamedNode) and str(value) in MODES:  # a mode named as in the record: hybrid, online
+        return obj.value == MODES[str(value)]
     text = obj.value
     if isinstance(obj, NamedNode):
         return text.rsplit("/", 1)[-1] == str(value)

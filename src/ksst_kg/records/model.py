@@ -172,6 +172,21 @@ PlaceType = Literal["City", "Province", "Regency", "Venue", "HeritageSite"]
 PLACE_TYPES = list(get_args(PlaceType))
 
 
+class Renaming(Fact[Slug]):
+    """The organisation a body was renamed to (`value`), and when: the day where a source dates the change
+    (`date`), or the days it cannot be before or after (`not_before`, `not_after`) where sources only attest the
+    old name and the new one. Each date is a fact with its own sources; without `sources` the renaming itself is
+    public reference."""
+
+    date: Fact[Date] | None = None
+    not_before: Fact[Date] | None = None
+    not_after: Fact[Date] | None = None
+
+    def dates(self) -> list[tuple[str, Fact[Any]]]:
+        return [(name, fact) for name, fact in (("date", self.date), ("not_before", self.not_before),
+                                                ("not_after", self.not_after)) if fact is not None]
+
+
 class Organisation(Strict):
     id: Slug
     type: OrgType
@@ -179,12 +194,14 @@ class Organisation(Strict):
     name_en: Text
     name_id: Text
     variants: Texts = []
+    as_written: AsWritten = []
     parent: Fact[Slug] | None = None
+    fostered_by: Many[Slug] = []  # "di bawah binaan": guidance by a body it is not a unit of
     based_in: Text | None = None
     country: Iso3
     wikidata: QId | None = None
     url: Url | None = None
-    renamed_to: Slug | None = None
+    renamed_to: Renaming | None = None
     reference: Text
 
 
@@ -275,8 +292,10 @@ class Programme(Strict):
     name_id: Text
     framework: Fact[Slug]
     organiser: Many[Slug] = []
+    co_organisers: Many[Slug] = []
     audience: Fact[Slug] | None = None
     titles: list[Title] = []
+    notes: Many[Text] = []
 
 
 class ProgrammesFile(Strict):
@@ -321,10 +340,17 @@ class CountryList(Strict):
 
 
 class Post(Strict):
+    """The post an agent held then; `sources` where fewer sources give the post than the role, `acting` a fact
+    (or two that disagree: one source writes "Plt.", another not)."""
+
     organisation: Slug
     post: Slug
-    acting: Flag = False
+    acting: Many[Flag] = []
     as_written: AsWritten = []
+    sources: list[Slug] | None = None
+
+    def is_acting(self) -> bool:
+        return any(fact.value for fact in self.acting)
 
 
 class Role(Provenanced):
@@ -333,8 +359,16 @@ class Role(Provenanced):
     status: Many[Status] = []
     post: Post | None = None
     from_country: Text | None = None
-    remark: Text | None = None
+    remark: Many[Text] = []
     as_written: AsWritten = []
+    inferred: Flag = False  # the role itself is a reading (e.g. a host where the source does not say "at")
+    reasoning: Text | None = None
+
+    @model_validator(mode="after")
+    def _inferred_needs_reasoning(self) -> Role:
+        if self.inferred and self.reasoning is None:
+            raise ValueError("an inferred role needs `reasoning` saying why")
+        return self
 
 
 class ListNote(Strict):
@@ -391,8 +425,13 @@ class Meeting(Provenanced):
     id: Slug
     name: Text
     ordinal: Ordinal | None = None
-    month: Fact[YearMonth] | None = None
+    year: Many[Year] = []
+    month: Many[YearMonth] = []
+    start_date: Many[Date] = []
+    end_date: Many[Date] = []
+    places: Many[Text] = []  # a place or, where a source names only that, a country
     organiser: Fact[Slug] | None = None
+    notes: Many[Text] = []
 
 
 class Figure(Provenanced):
@@ -430,7 +469,7 @@ EDITION_FACTS = ("programme", "year", "batch_ordinal", "batch_label", "hosting_y
 class Edition(Strict):
     id: Slug
     sources: list[Slug] = Field(min_length=1)
-    programme: Fact[Slug]
+    programme: Many[Slug] = Field(min_length=1)  # one programme; stated by some sources, inferred from others
     year: Many[Year] = Field(min_length=1)
     batch_ordinal: Many[Ordinal] = []
     batch_label: Many[Text] = []

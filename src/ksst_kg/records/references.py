@@ -90,13 +90,15 @@ class _Checker:
 
     def facts(self, file: str, record: str, field: str, facts: Sequence[Item[Any]]) -> None:
         """The sources each fact cites and its spellings cite, and no value given twice."""
-        seen: dict[str, int] = {}
+        seen: dict[tuple[str, bool], int] = {}
         for i, fact in enumerate(facts):
             at = f"{field}[{i}]" if len(facts) > 1 else field
             if isinstance(fact, Fact):
                 self.source_ids(file, record, f"{at}.sources", fact.sources)
             self.written(file, record, f"{at}.as_written", fact.as_written)
-            key = str(fact.value)
+            # A value may be given twice only as two derivations: stated by some sources, inferred from others
+            # (a year a later article states and the article of the time leaves to be worked out).
+            key = (str(fact.value), fact.inferred)
             if key in seen:
                 self.fail(file, record, at, f"{fact.value!r} is given twice (also at {field}[{seen[key]}]): write "
                                             "it once, with every source that gives it")
@@ -166,11 +168,17 @@ def _check_reference_data(c: _Checker, ref: str) -> None:
         if org.parent is not None:
             c.one(file, org.id, "parent", org.parent.value, c.orgs, "organisation")
             c.facts(file, org.id, "parent", [org.parent])
+        c.values(file, org.id, "fostered_by", org.fostered_by, c.orgs, "organisation")
+        c.facts(file, org.id, "fostered_by", org.fostered_by)
+        c.written(file, org.id, "as_written", org.as_written)
+        for i, written in enumerate(org.as_written):
+            if not written.sources:
+                c.fail(file, org.id, f"as_written[{i}]", "a name as written needs the `sources` that write it so")
         if org.based_in:
             _place_or_country(c, file, org.id, "based_in", org.based_in)
         c.country(file, org.id, "country", org.country)
         if org.renamed_to:
-            c.one(file, org.id, "renamed_to", org.renamed_to, c.orgs, "organisation")
+            _check_renaming(c, file, org.id, org.renamed_to)
     for place in c.ds.places:
         _place_or_country(c, f"{ref}/places.yaml", place.id, "within", place.within)
     file = f"{ref}/concepts.yaml"
@@ -180,6 +188,26 @@ def _check_reference_data(c: _Checker, ref: str) -> None:
         for concept in scheme.concepts:
             if concept.broader:
                 c.concept(file, name, f"{concept.id}.broader", concept.broader, name)
+
+
+def _check_renaming(c: _Checker, file: str, record: str, renaming: Any) -> None:
+    """The body it was renamed to exists; each date of the change cites the sources that date it, in order."""
+    c.one(file, record, "renamed_to", renaming.value, c.orgs, "organisation")
+    c.facts(file, record, "renamed_to", [renaming])
+    for name, fact in renaming.dates():
+        at = f"renamed_to.{name}"
+        c.facts(file, record, at, [fact])
+        if not (fact.sources or renaming.sources):
+            c.fail(file, record, at, "a date of a renaming needs the `sources` that date it")
+    low, high = renaming.not_before, renaming.not_after
+    if low is not None and high is not None and low.value > high.value:
+        c.fail(file, record, "renamed_to.not_after", f"{high.value} is before not_before, {low.value}")
+    if renaming.date is not None:
+        for name, bound in (("not_before", low), ("not_after", high)):
+            outside = bound is not None and ((name == "not_before" and renaming.date.value < bound.value)
+                                             or (name == "not_after" and renaming.date.value > bound.value))
+            if outside:
+                c.fail(file, record, "renamed_to.date", f"{renaming.date.value} is outside {name}, {bound.value}")
 
 
 def _check_sources(c: _Checker) -> None:
@@ -235,11 +263,13 @@ def _check_people_and_programmes(c: _Checker) -> None:
     for prog in c.ds.programmes:
         c.one(file, prog.id, "framework", prog.framework.value, c.frameworks, "framework")
         facts: list[tuple[str, list[Any]]] = [("framework", [prog.framework]), ("organiser", prog.organiser),
-                                              ("titles", prog.titles)]
+                                              ("co_organisers", prog.co_organisers), ("titles", prog.titles),
+                                              ("notes", prog.notes)]
         if prog.audience:
             facts.append(("audience", [prog.audience]))
             c.one(file, prog.id, "audience", prog.audience.value, c.orgs, "organisation")
         c.values(file, prog.id, "organiser", prog.organiser, c.orgs, "organisation")
+        c.values(file, prog.id, "co_organisers", prog.co_organisers, c.orgs, "organisation")
         for name, values in facts:
             c.facts(file, prog.id, name, values)
             for i, fact in enumerate(values):
@@ -272,7 +302,7 @@ def _check_memberships(c: _Checker, ref: str) -> None:
 def _check_edition(c: _Checker, file: str, ed: Edition) -> None:
     rid = ed.id
     c.source_ids(file, rid, "sources", ed.sources)
-    c.one(file, rid, "programme", ed.programme.value, c.programmes, "programme")
+    c.values(file, rid, "programme", ed.programme, c.programmes, "programme")
     for name in EDITION_FACTS:
         value = getattr(ed, name)
         c.facts(file, rid, name, value if isinstance(value, list) else [value])
@@ -343,12 +373,15 @@ def _check_roles(c: _Checker, file: str, ed: Edition) -> None:
             first = seen[role.role, role.agent]
             c.fail(file, rid, at, f"{role.agent!r} already has the role {role.role!r} at roles[{first}]")
         seen.setdefault((role.role, role.agent), i)
+        c.facts(file, rid, f"{at}.remark", role.remark)
         if role.post:
             if known and role.agent not in c.people:
                 c.fail(file, rid, f"{at}.post", f"only a person holds a post, and {role.agent!r} is an organisation")
             c.one(file, rid, f"{at}.post.organisation", role.post.organisation, c.orgs, "organisation")
             c.concept(file, rid, f"{at}.post.post", role.post.post, "posts")
             c.written(file, rid, f"{at}.post.as_written", role.post.as_written)
+            c.source_ids(file, rid, f"{at}.post.sources", role.post.sources)
+            c.facts(file, rid, f"{at}.post.acting", role.post.acting)
         if role.from_country:
             c.country(file, rid, f"{at}.from_country", role.from_country)
 
@@ -383,11 +416,19 @@ def _check_edition_parts(c: _Checker, file: str, ed: Edition) -> None:
         for name in ("year", "mode", "places"):
             c.facts(file, rid, f"plans[{i}].{name}", getattr(plan, name))
     for i, meeting in enumerate(ed.follows_up):
+        at = f"follows_up[{i}]"
         if meeting.organiser:
-            c.one(file, rid, f"follows_up[{i}].organiser", meeting.organiser.value, c.orgs, "organisation")
-            c.facts(file, rid, f"follows_up[{i}].organiser", [meeting.organiser])
-        if meeting.month:
-            c.facts(file, rid, f"follows_up[{i}].month", [meeting.month])
+            c.one(file, rid, f"{at}.organiser", meeting.organiser.value, c.orgs, "organisation")
+            c.facts(file, rid, f"{at}.organiser", [meeting.organiser])
+        for name in ("year", "month", "start_date", "end_date", "places", "notes"):
+            c.facts(file, rid, f"{at}.{name}", getattr(meeting, name))
+        for j, place in enumerate(meeting.places):
+            _place_or_country(c, file, rid, f"{at}.places[{j}]" if len(meeting.places) > 1 else f"{at}.places",
+                              place.value)
+        for start in meeting.start_date:
+            for end in meeting.end_date:
+                if start.value > end.value:
+                    c.fail(file, rid, f"{at}.end_date", f"{end.value} is before the start_date, {start.value}")
     for i, fig in enumerate(ed.figures):
         if fig.attributed_to:
             c.one(file, rid, f"figures[{i}].attributed_to", fig.attributed_to, c.orgs, "organisation")
