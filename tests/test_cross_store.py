@@ -36,8 +36,6 @@ KNOWN: dict[tuple[str, str], str] = {
                                 "\"1.1232e+06\"^^xsd:duration)",
     ("virtuoso", "institutions-visited"): "`how` is joined by GROUP_CONCAT in the order of a sub-query's ORDER BY, "
                                           "which SPARQL does not promise and Virtuoso does not keep",
-    ("virtuoso", "participant-trend"): "`ambiguous` is the constant true or false, which Virtuoso answers as the "
-                                       "integers 1 and 0",
 }
 
 
