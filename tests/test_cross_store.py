@@ -34,8 +34,9 @@ GRAPHS = list(remote.target_graphs(BASE).values())
 KNOWN: dict[tuple[str, str], str] = {
     ("virtuoso", "provenance"): "Virtuoso 7.2 keeps an xsd:duration as a number of seconds (\"P13D\" comes back as "
                                 "\"1.1232e+06\"^^xsd:duration)",
-    ("virtuoso", "institutions-visited"): "`how` is joined by GROUP_CONCAT in the order of a sub-query's ORDER BY, "
-                                          "which SPARQL does not promise and Virtuoso does not keep",
+    ("virtuoso", "institutions-visited"): "`sources` (and `years`) are joined by GROUP_CONCAT in the order of a "
+                                          "sub-query's ORDER BY, which SPARQL does not promise and Virtuoso does "
+                                          "not keep (`how` no longer depends on it)",
 }
 
 
