@@ -114,7 +114,8 @@ def test_csv_keeps_full_iris_and_tsv_uses_tabs(out: str) -> None:
     first = next(csv.DictReader(io.StringIO(result.stdout)))
     assert first["organisation"] == KG + "org/ditjen-ikm"
     tsv = ksst("query", "organisers", "--format", "tsv", "--out", out).stdout
-    assert tsv.splitlines()[0].split("\t") == ["year", "role", "organisation", "name", "parents", "sources"]
+    assert tsv.splitlines()[0].split("\t") == ["year", "role", "organisation", "acronym", "name", "parents",
+                                                "sources"]
 
 
 def test_json_is_sparql_results_json(out: str) -> None:
