@@ -105,3 +105,17 @@ def test_a_store_that_cannot_be_read_is_3(tmp_path: Path) -> None:
     result = ksst("query", "gaps", "--out", str(tmp_path / "build"))
     assert result.returncode == ExitCode.STORE == 3
     assert one_line(result.stderr).startswith(f"ksst query: cannot open the embedded store at {tmp_path}/build/store")
+
+
+def test_a_damaged_store_is_3_for_load_too(tmp_path: Path) -> None:
+    """Files in the store folder that are not a store (RocksDB's own corruption report, not only a missing one)."""
+    store = tmp_path / "build" / "store"
+    store.mkdir(parents=True)
+    (store / "CURRENT").write_text("MANIFEST-000099\n")
+    (store / "MANIFEST-000099").write_bytes(b"\x00garbage" * 10)
+    url = f"http://{HOST}:{free_port()}/query"
+    build = str(tmp_path / "build")
+    for args in (("query", "gaps", "--out", build), ("load", "--endpoint", url, "--out", build)):
+        result = ksst(*args)
+        assert result.returncode in (ExitCode.STORE, ExitCode.DATA), (args, result.stderr)
+        assert "Traceback" not in result.stderr and "unexpected error" not in result.stderr, result.stderr

@@ -47,6 +47,6 @@ def open_build_store(path: Path) -> Store:
         raise NoBuild(f"no embedded store at {path}; run `ksst build` first (or pass --out)")
     try:
         return Store.read_only(str(path))
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # RocksDB reports a damaged store as a RuntimeError
         raise StoreError(f"cannot open the embedded store at {path} ({' '.join(str(exc).split())}); "
                          f"build again with `ksst build --clean`") from exc
