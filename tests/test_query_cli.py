@@ -372,3 +372,11 @@ def test_line_numbers_are_moved_to_the_users_text(message: str, expected: str) -
 
     assert in_user_lines(message, 15) == expected
     assert in_user_lines(message, 0) == message
+
+
+def test_a_result_without_columns_is_printed(out: str) -> None:
+    """`SELECT * WHERE {}` has one solution and no variable: every format prints it, none crashes."""
+    for fmt in ("table", "csv", "tsv", "json"):
+        result = ksst("query", "-e", "SELECT * WHERE {}", "--out", out, "-f", fmt)
+        assert result.exit_code == 0, (fmt, result.stderr)
+    assert ksst("query", "-e", "SELECT * WHERE {}", "--out", out).stdout.endswith("(1 row)\n")

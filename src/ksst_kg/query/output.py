@@ -104,7 +104,7 @@ def format_table(result: Result, max_width: int | None = None) -> str:
 
     def emit(values: list[str]) -> None:
         wrapped = [_wrap(v, w) for v, w in zip(values, widths, strict=True)]
-        for i in range(max(len(w) for w in wrapped)):
+        for i in range(max((len(w) for w in wrapped), default=1)):  # a row of no columns is one empty line
             parts = [(w[i] if i < len(w) else "").ljust(width) for w, width in zip(wrapped, widths, strict=True)]
             out.append("  ".join(parts).rstrip())
 
