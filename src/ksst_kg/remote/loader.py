@@ -47,6 +47,8 @@ NO_GSP_STATUSES = frozenset({404, 405, 406, 415, 501})
 #: Triples per Graph Store Protocol request (Virtuoso 7.2 stalls on a single request of a million triples, and
 #: takes 100 000 at a time at full speed).
 CHUNK_LINES = 100_000
+#: The smallest upload sent to Oxigraph's bulk loader (below it a transaction is faster).
+BULK_LINES = 50_000
 #: Where temporary graphs live.
 TEMPORARY = "urn:x-ksst-load:"
 #: Datatypes whose literals some stores refuse inside INSERT DATA (Virtuoso 7.2: xsd:duration, SR553), written
@@ -112,8 +114,7 @@ def graph_data(build_dir: Path) -> dict[str, GraphData]:
         try:
             for name, iri in LOCAL_GRAPHS.items():
                 body = store.dump(format=RdfFormat.N_TRIPLES, from_graph=NamedNode(iri)) or b""
-                blank = re.search(rb"(^|\s)_:", body, re.MULTILINE) is not None
-                out[name] = GraphData(name, body, body.count(b"\n"), blank)
+                out[name] = GraphData(name, body, body.count(b"\n"), _has_blank_nodes(body))
         finally:
             del store
     return out
@@ -310,8 +311,14 @@ class Client:
         return other
 
     def update(self, update: str, *, retry: bool = False) -> None:
-        """One SPARQL 1.1 Update request (URL-encoded form, which every store takes); `retry` only for an
-        update that may safely run twice."""
+        """One SPARQL 1.1 Update request (URL-encoded form, which every store takes; to Oxigraph the update
+        itself as the body, which is not inflated by the form's escapes); `retry` only for an update that may
+        safely run twice."""
+        if self.kind == "oxigraph":
+            self.http.request("POST", self.endpoints.update, data=update.encode("utf-8"), what="update",
+                              headers={"Content-Type": "application/sparql-update; charset=utf-8"},
+                              option="--update-endpoint", retry=retry)
+            return
         self.http.request("POST", self.endpoints.update, data={"update": update}, what="update",
                           option="--update-endpoint", retry=retry)
 
@@ -363,7 +370,6 @@ def load(build_dir: Path, client: Client, *, graph_base: str | None = None, batc
     Loading the same build twice leaves the same graphs. A failure raises a RemoteError whose message says
     what was and was not replaced."""
     started = time.monotonic()
-    graphs = graph_data(build_dir)
     targets = target_graphs(graph_base)
     progress = progress or NoProgress()
     report = LoadReport(endpoints=client.endpoints, method="")
@@ -374,6 +380,11 @@ def load(build_dir: Path, client: Client, *, graph_base: str | None = None, batc
             notify(text)
 
     client.probe()
+    with ThreadPoolExecutor(1) as pool:
+        # Oxigraph: its graphs are read (to replace them by their differences) while ours are dumped
+        current = pool.submit(_current_graphs, client, targets) if client.kind == "oxigraph" else None
+        graphs = graph_data(build_dir)
+        stored = current.result() if current is not None else None
     leftovers = client.graphs_under(f"{TEMPORARY}{load_key(targets)}:")
     if leftovers:
         client.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers), retry=True)
@@ -384,9 +395,8 @@ def load(build_dir: Path, client: Client, *, graph_base: str | None = None, batc
     moving = False
     changes: dict[str, Changes] = {}
     try:
-        if client.kind == "oxigraph" and client.endpoints.store is not None:
-            progress.stage("reading the graphs in the store")
-            changes = differences(client, graphs, targets)
+        if stored is not None:
+            changes = differences(graphs, stored)
             for name, change in changes.items():
                 progress.advance(graphs[name].count)
                 report.notes.append(f"{targets[name]}: {len(change.removed)} triples removed, "
@@ -439,6 +449,11 @@ def _with_state(exc: RemoteError, state: str) -> RemoteError:
     return error
 
 
+#: The most N-Triples of differences sent in the one update (Oxigraph takes update bodies of up to 128 MB); a
+#: graph that differs by more (a first load, a rebuild from other data) is moved in whole from a temporary graph.
+DIFFERENCE_BYTES = 96_000_000
+
+
 @dataclass
 class Changes:
     """What turns a graph in the store into the build's: N-Triples lines to delete and to insert."""
@@ -447,7 +462,25 @@ class Changes:
     added: list[bytes]
 
 
-def differences(client: Client, graphs: dict[str, GraphData], targets: dict[str, str]) -> dict[str, Changes]:
+def _current_graphs(client: Client, targets: dict[str, str]) -> dict[str, bytes] | None:
+    """The target graphs as the store holds them (N-Triples), read on a connection of its own; None where the
+    store has no Graph Store Protocol."""
+    if client.endpoints.store is None:
+        return None
+    other = client.parallel()
+    try:
+        return {name: other.get_graph(targets[name]) for name in GRAPH_NAMES}
+    except RemoteError:
+        return None  # the load itself will say what is wrong with the store
+    finally:
+        other.http.close()
+
+
+def _has_blank_nodes(ntriples: bytes) -> bool:
+    return b"_:" in ntriples and re.search(rb"(^|\s)_:", ntriples, re.MULTILINE) is not None
+
+
+def differences(graphs: dict[str, GraphData], stored: dict[str, bytes]) -> dict[str, Changes]:
     """For each graph without blank nodes (here and in the store), the triples to remove and to add.
 
     Oxigraph writes N-Triples one triple a line, each term in one form (pyoxigraph's, which wrote ours), so
@@ -456,16 +489,19 @@ def differences(client: Client, graphs: dict[str, GraphData], targets: dict[str,
     out: dict[str, Changes] = {}
     for name in GRAPH_NAMES:
         graph = graphs[name]
-        if graph.blank_nodes:
+        current = stored.get(name)
+        if graph.blank_nodes or current is None or _has_blank_nodes(current):
             continue
-        current = client.get_graph(targets[name])
-        if re.search(rb"(^|\s)_:", current, re.MULTILINE):
+        if current == graph.body:  # Oxigraph dumps a graph in its index order: the same build reads the same
+            out[name] = Changes([], [])
             continue
         have = set(current.splitlines())
         want = set(graph.body.splitlines())
         have.discard(b"")
         want.discard(b"")
-        out[name] = Changes(sorted(have - want), sorted(want - have))
+        change = Changes(sorted(have - want), sorted(want - have))
+        if sum(len(line) + 1 for line in (*change.removed, *change.added)) <= DIFFERENCE_BYTES:
+            out[name] = change
     return out
 
 
@@ -542,7 +578,7 @@ def _upload_gsp(client: Client, graphs: dict[str, GraphData], temporary: dict[st
     """POST each graph into its temporary graph: the whole graph to Oxigraph's bulk loader; to other stores in
     pieces of `chunk_lines` triples over `connections` connections at once (Virtuoso takes two streams of 100,000
     triples nearly twice as fast as one)."""
-    bulk = client.kind == "oxigraph"
+    bulk = client.kind == "oxigraph"  # (small graphs go in transactions: the bulk loader has a fixed cost of seconds)
     work: list[tuple[str, Piece]] = []
     for name in GRAPH_NAMES:
         graph = graphs.get(name)
@@ -554,12 +590,14 @@ def _upload_gsp(client: Client, graphs: dict[str, GraphData], temporary: dict[st
         return
     progress.stage("POST " + ", ".join(dict.fromkeys(name for name, _ in work)) + " graphs")
     first_name, first = work[0]
-    client.send_graph("POST", temporary[first_name], first.body, bulk=bulk, retry=first.repeatable)  # is there a GSP?
+    client.send_graph("POST", temporary[first_name], first.body, bulk=bulk and first.count >= BULK_LINES,
+                      retry=first.repeatable)  # the first alone: it tells whether there is a Graph Store Protocol
     progress.advance(first.count)
     rest = work[1:]
     if connections <= 1 or len(rest) <= 1 or bulk:
         for name, piece in rest:
-            client.send_graph("POST", temporary[name], piece.body, bulk=bulk, retry=piece.repeatable)
+            client.send_graph("POST", temporary[name], piece.body, bulk=bulk and piece.count >= BULK_LINES,
+                              retry=piece.repeatable)
             progress.advance(piece.count)
         return
     lock = threading.Lock()
