@@ -116,15 +116,21 @@ def test_query_results_read_the_same_as_the_embedded_stores(virtuoso: VirtuosoSe
     assert [row["b"] for row in rows] == [Literal(False), Literal(True)]
 
 
-def test_the_cost_limit_refusal_names_the_setting() -> None:
-    """Virtuoso's text when a query's estimated cost is over MaxQueryCostEstimationTime (its own wording, from
-    the server's SPARQL handler): `ksst query` and `ksst load` say which setting to raise."""
-    body = ("Virtuoso 42000 Error SQ200: The estimated execution time 1021 (sec) exceeds the limit of 400 (sec).\n\n"
+def test_virtuosos_limits_are_named_in_the_message() -> None:
+    """Virtuoso's texts when a query's estimated cost is over MaxQueryCostEstimationTime, an update over
+    TransactionAfterImageLimit, a query over MaxQueryExecutionTime (its own wording, as 7.2 answers them):
+    `ksst query` and `ksst load` say which setting to raise."""
+    body = ("Virtuoso 42000 Error The estimated execution time 16310 (sec) exceeds the limit of 400 (sec).\n\n"
             "SPARQL query:\nSELECT ...")
     error = http_error(500, "SPARQL Request Failed", body, "http://h:8890/sparql", "query", credentials=False)
     assert isinstance(error, StoreError)
     assert "raise MaxQueryCostEstimationTime in the [SPARQL] section of virtuoso.ini" in str(error)
     assert "\n" not in str(error)
+    # the MOVEs of a load larger than the transaction limit (Virtuoso rolls them back), a query over its time
+    body = "Virtuoso 40005 Error SR325: Transaction aborted because it's log after image size went above the limit"
+    assert "raise it in the [Parameters] section" in str(http_error(500, "", body, "u", "update", credentials=True))
+    body = "Virtuoso S1T00 Error SR171: Transaction timed out"
+    assert "raise MaxQueryExecutionTime" in str(http_error(500, "", body, "u", "query", credentials=True))
 
 
 @pytest.fixture

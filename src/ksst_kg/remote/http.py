@@ -76,19 +76,28 @@ PATH_HINTS = {
 VIRTUOSO_COST = re.compile(r"estimated execution time .{0,80}exceeds the limit", re.IGNORECASE | re.DOTALL)
 #: Virtuoso's answers to a request too large for it: SP030 "memory exhausted" (its SPARQL compiler), SP031 "... too
 #: long" (the SQL it compiles to); the texts, as SP031 also names other compiler errors.
-TOO_LARGE = re.compile(r"memory exhausted|too long|too large|exceeds? the maximum", re.IGNORECASE)
+TOO_LARGE = re.compile(r"memory exhausted|too long|too large|exceeds? the maximum|has exceeded \d+ lines",
+                       re.IGNORECASE)
 #: A literal the store cannot keep as written (Virtuoso: SR553 "Literal of type xsd:duration can not be created").
 LITERAL_REFUSED = re.compile(r"\bSR553\b|Literal of type \S+ can ?not be created", re.IGNORECASE)
 
 COST_HINT = ("Virtuoso refused the query for its estimated cost: raise MaxQueryCostEstimationTime in the "
              "[SPARQL] section of virtuoso.ini (0 for no limit; Debian's default is 400) and restart Virtuoso")
+#: Virtuoso's other limits that a load or a saved query meets, by the code of its message.
+VIRTUOSO_HINTS = {
+    "SR325": "the update was larger than Virtuoso's TransactionAfterImageLimit allows (it rolled it back): raise "
+             "it in the [Parameters] section of virtuoso.ini (about 1,500,000,000 bytes for a million triples) "
+             "and restart Virtuoso",
+    "SR171": "Virtuoso stopped the query at its time limit: raise MaxQueryExecutionTime in the [SPARQL] section "
+             "of virtuoso.ini (0 for no limit; Debian's default is 60), or --timeout",
+}
 
 
 def store_hint(body: str) -> str | None:
     """What to change in the store for an error answer whose text we recognise, or None."""
     if VIRTUOSO_COST.search(body):
         return COST_HINT
-    return None
+    return next((hint for code, hint in VIRTUOSO_HINTS.items() if re.search(rf"\b{code}\b", body)), None)
 
 
 # ----------------------------------------------------------------------------------------- HTTP errors
