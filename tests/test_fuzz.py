@@ -13,7 +13,10 @@ from .conftest import DATA
 
 
 def test_fuzzing_the_build_breaks_no_promise(tmp_path: Path) -> None:
-    report = fuzz(DATA, tmp_path / "fuzz", seed=15, kinds=["kill", "damage", "break"], build_timeout=120)
+    # A kill is aimed inside the span the last build took; on a busy machine a build can still finish first
+    # (a step of its own, checked like any other), so three kills are tried and one must land.
+    report = fuzz(DATA, tmp_path / "fuzz", seed=15, kinds=["kill", "kill", "kill", "damage", "break"],
+                  build_timeout=120)
     assert report.problems == []
-    assert report.outcomes.get("kill → killed") == 1, report.outcomes
+    assert report.outcomes.get("kill → killed", 0) >= 1, report.outcomes
     assert report.outcomes.get("damage → exit 0") == 1, report.outcomes
