@@ -25,7 +25,6 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from .. import remote
 from ..core.builds import reading
 from ..core.errors import KsstError, NoBuild, QueryError, QueryLimit, StoreError
 from ..core.namespaces import GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, XSD
@@ -162,6 +161,7 @@ def run_remote(endpoint: str, query: str, bindings: Mapping[str, Term] | None = 
                graphs: Sequence[str] = DEFAULT_GRAPHS, *, user: str | None = None, password: str | None = None,
                timeout: float = 30.0, auth: str = "auto") -> Result:
     """Run on a SPARQL 1.1 endpoint (through `ksst_kg.remote`), parameters written in as terms."""
+    from .. import remote  # its HTTP client costs a tenth of a second to import: only remote queries pay it
     text = inline_terms(query, bindings or {})
     form = query_form(query)
     if form in ("CONSTRUCT", "DESCRIBE"):
