@@ -32,8 +32,6 @@ GRAPHS = list(remote.target_graphs(BASE).values())
 
 #: Where a store still answers otherwise, and why (each one is a known difference, not a flake).
 KNOWN: dict[tuple[str, str], str] = {
-    ("virtuoso", "provenance"): "Virtuoso 7.2 keeps an xsd:duration as a number of seconds (\"P13D\" comes back as "
-                                "\"1.1232e+06\"^^xsd:duration)",
     ("virtuoso", "institutions-visited"): "`sources` (and `years`) are joined by GROUP_CONCAT in the order of a "
                                           "sub-query's ORDER BY, which SPARQL does not promise and Virtuoso does "
                                           "not keep (`how` no longer depends on it)",

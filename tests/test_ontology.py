@@ -74,7 +74,7 @@ SINGLE_VALUED = frozenset({
     KSST.statedParticipantCount, KSST.statedCountryCount, SCHEMA.eventAttendanceMode, KSST.theme, SCHEMA.name,
     KSST.plannedYear, KSST.partOfProgramme, KSST.meetingOrdinal, KSST.month, KSST.eventKind, KSST.activityStatus,
     KSST.joinedIn, KSST.leftIn, KSST.meetingYear, KSST.changedOn, KSST.changedNotBefore, KSST.changedNotAfter,
-    KSST.acting,
+    KSST.acting, KSST.durationDays,
 })
 
 #: The OWL kind of the reused terms the graph uses: a property IRI has one kind only.

@@ -516,6 +516,9 @@ class _EditionWriter:
         self.facts(s, iri(SCHEMA + "endDate"), ed.end_date, _date, "end_date")
         self.facts(s, iri(SCHEMA + "duration"), ed.duration_days, lambda v: typed(f"P{v}D", "duration"),
                    "duration_days")
+        # the same length in whole days, an integer every store keeps (Virtuoso keeps an xsd:duration as seconds)
+        self.facts(s, ksst("durationDays"), ed.duration_days, lambda v: typed(v, "nonNegativeInteger"),
+                   "duration_days")
         self.facts(s, ksst("heldIn"), ed.places, _place, "places")
         self.facts(s, ksst("venue"), ed.venue, _place, "venue")
         self.facts(s, iri(SCHEMA + "eventAttendanceMode"), ed.mode, lambda v: iri(MODES[v]), "mode")
