@@ -380,12 +380,14 @@ def load(build_dir: Path, client: Client, *, graph_base: str | None = None, batc
             notify(text)
 
     client.probe()
-    with ThreadPoolExecutor(1) as pool:
-        # Oxigraph: its graphs are read (to replace them by their differences) while ours are dumped
+    with ThreadPoolExecutor(2) as pool:
+        # while ours are dumped: the temporary graphs earlier loads left, and (Oxigraph) the graphs as the store
+        # holds them, to replace them by their differences; each on a connection of its own
+        left = pool.submit(_leftovers, client, f"{TEMPORARY}{load_key(targets)}:")
         current = pool.submit(_current_graphs, client, targets) if client.kind == "oxigraph" else None
         graphs = graph_data(build_dir)
         stored = current.result() if current is not None else None
-    leftovers = client.graphs_under(f"{TEMPORARY}{load_key(targets)}:")
+        leftovers = left.result()
     if leftovers:
         client.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers), retry=True)
         note(f"removed {len(leftovers)} temporary graph(s) left by an earlier load of these graphs that did not "
@@ -460,6 +462,14 @@ class Changes:
 
     removed: list[bytes]
     added: list[bytes]
+
+
+def _leftovers(client: Client, prefix: str) -> list[str]:
+    other = client.parallel()
+    try:
+        return other.graphs_under(prefix)
+    finally:
+        other.http.close()
 
 
 def _current_graphs(client: Client, targets: dict[str, str]) -> dict[str, bytes] | None:
