@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bench.run import BIN, KEEP_MARKER, ROOT, git_commit, machine
+from bench.run import BIN, ROOT, git_commit, machine, record_below_kept_line
 from ksst_kg import remote
 from ksst_kg.core.errors import RemoteError
 from ksst_kg.remote import Client, credentials_for, endpoints_for
@@ -275,20 +275,7 @@ def table(size: str, build: Path, results: list[Run], old_ref: str) -> str:
 
 def record(path: Path, size: str, text: str) -> None:
     """Put the table below bench.run's marker line, in place of the one of an earlier run of this size."""
-    import re
-
-    current = path.read_text(encoding="utf-8")
-    if KEEP_MARKER not in current:
-        raise SystemExit(f"{path} has no line {KEEP_MARKER!r}")
-    begin, end = BEGIN.format(size=size), END.format(size=size)
-    block = f"{begin}\n{text}\n{end}"
-    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: block, current)
-    else:
-        head, _, tail = current.partition(KEEP_MARKER)
-        updated = f"{head}{KEEP_MARKER}\n\n{block}\n{tail}"
-    path.write_text(updated, encoding="utf-8")
+    record_below_kept_line(path, BEGIN.format(size=size), END.format(size=size), text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,6 +90,22 @@ class Step:
         return data
 
 
+
+def record_below_kept_line(path: Path, begin: str, end: str, text: str) -> None:
+    """Put `text` between the `begin` and `end` lines below RESULTS.md's kept line, in place of the block an
+    earlier run wrote there (bench.site and bench.load keep their tables there, which bench.run leaves alone)."""
+    current = path.read_text(encoding="utf-8")
+    if KEEP_MARKER not in current:
+        raise SystemExit(f"{path} has no line {KEEP_MARKER!r}")
+    block = f"{begin}\n{text}\n{end}"
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: block, current)
+    else:
+        head, _, tail = current.partition(KEEP_MARKER)
+        updated = f"{head}{KEEP_MARKER}\n\n{block}\n{tail}"
+    path.write_text(updated, encoding="utf-8")
+
 def measure(cmd: list[str], timeout: float | None = None, cwd: Path | None = None) -> Step:
     """Run `cmd`; wall time, and peak RSS of the child from os.wait4 (its own, not the maximum of all
     children so far as RUSAGE_CHILDREN would give). On timeout the whole process group is killed."""

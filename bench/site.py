@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.generate import DEFAULT_SEED, generate, parse_size
-from bench.run import BIN, KEEP_MARKER, ROOT, Step, git_commit, log, machine, measure
+from bench.run import BIN, ROOT, Step, git_commit, log, machine, measure, record_below_kept_line
 
 TARGET_S = {100_000: 60.0}
 BEGIN, END = "<!-- bench.site {size}: begin -->", "<!-- bench.site {size}: end -->"
@@ -121,18 +121,7 @@ def table(r: SiteRun) -> str:
 
 def record(path: Path, size: str, text: str) -> None:
     """Put the table below bench.run's marker line, in place of the one of an earlier run of this size."""
-    current = path.read_text(encoding="utf-8")
-    if KEEP_MARKER not in current:
-        raise SystemExit(f"{path} has no line {KEEP_MARKER!r}")
-    begin, end = BEGIN.format(size=size), END.format(size=size)
-    block = f"{begin}\n{text}\n{end}"
-    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: block, current)
-    else:
-        head, _, tail = current.partition(KEEP_MARKER)
-        updated = f"{head}{KEEP_MARKER}\n\n{block}{tail}"
-    path.write_text(updated, encoding="utf-8")
+    record_below_kept_line(path, BEGIN.format(size=size), END.format(size=size), text)
 
 
 def main(argv: list[str] | None = None) -> int:
