@@ -417,3 +417,16 @@ def html_server() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+# ------------------------------------------------------------------------------ queries that test limits
+
+
+def values(var: str, n: int) -> str:
+    return f"VALUES ?{var} {{ {' '.join(str(i) for i in range(n))} }}"
+
+
+SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { "  # 200^4 rows: minutes of work on any store, however small
+        + " ".join(values(v, 200) for v in "abcd") + " }")
+HUNGRY = ("SELECT * WHERE { "  # 8 million rows sorted: far more than 100 MB
+          + " ".join(values(v, 200) for v in "abc") + " } ORDER BY DESC(?c) ?b ?a")

@@ -23,17 +23,7 @@ from ksst_kg.query.guard import MAX_DEPTH, code_of, depth, uses_service
 from ksst_kg.query.output import render, safe
 from ksst_kg.query.run import Result
 
-from .servers import HOST, tiny_build  # noqa: F401
-
-
-def values(var: str, n: int) -> str:
-    return f"VALUES ?{var} {{ {' '.join(str(i) for i in range(n))} }}"
-
-
-SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { "  # 200^4 rows: minutes of work on any store, however small
-        + " ".join(values(v, 200) for v in "abcd") + " }")
-HUNGRY = ("SELECT * WHERE { "  # 8 million rows sorted: far more than 100 MB
-          + " ".join(values(v, 200) for v in "abc") + " } ORDER BY DESC(?c) ?b ?a")
+from .servers import HOST, HUNGRY, SLOW, tiny_build  # noqa: F401
 
 
 def ksst(*args: str, timeout: float = 60, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -26,7 +26,17 @@ from pyoxigraph import RdfFormat, Store, parse
 from ksst_kg import remote, serve
 from ksst_kg.core import errors
 
-from .servers import HOST, free_port, http_get, make_tiny_build, tiny_build, tiny_counts, wait_for_port  # noqa: F401
+from .servers import (  # noqa: F401
+    HOST,
+    HUNGRY,
+    SLOW,
+    free_port,
+    http_get,
+    make_tiny_build,
+    tiny_build,
+    tiny_counts,
+    wait_for_port,
+)
 
 
 @dataclass
@@ -189,14 +199,6 @@ def test_addresses() -> None:
 # --- what no request can do to the server (issue 15, findings 4-6), and the protocol it keeps -----------------------
 
 
-def values(var: str, n: int) -> str:
-    return f"VALUES ?{var} {{ {' '.join(str(i) for i in range(n))} }}"
-
-
-SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { "  # 200^4 rows: minutes of work on any store, however small
-        + " ".join(values(v, 200) for v in "abcd") + " }")
-HUNGRY = ("SELECT * WHERE { "  # 8 million rows sorted: far more than 100 MB
-          + " ".join(values(v, 200) for v in "abc") + " } ORDER BY DESC(?c) ?b ?a")
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
