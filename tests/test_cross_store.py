@@ -30,13 +30,6 @@ COMPETENCY = Path(__file__).parent / "competency"
 BASE = "https://example.org/cross-store"
 GRAPHS = list(remote.target_graphs(BASE).values())
 
-#: Where a store still answers otherwise, and why (each one is a known difference, not a flake).
-KNOWN: dict[tuple[str, str], str] = {
-    ("virtuoso", "institutions-visited"): "`sources` (and `years`) are joined by GROUP_CONCAT in the order of a "
-                                          "sub-query's ORDER BY, which SPARQL does not promise and Virtuoso does "
-                                          "not keep (`how` no longer depends on it)",
-}
-
 
 def cases() -> list[Any]:
     out = []
@@ -99,6 +92,4 @@ def test_every_store_gives_the_same_rows_in_the_same_order(name: str, params: di
     answered = ksst_kg.answer(query.text, bindings, endpoint=v.sparql_auth, graphs=GRAPHS, user="dba",
                               password=v.password, auth="digest")
     assert answered.variables == embedded.variables
-    if rows(answered) != expected and ("virtuoso", name) in KNOWN:
-        pytest.xfail(KNOWN[("virtuoso", name)])
     assert rows(answered) == expected, "virtuoso"
