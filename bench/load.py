@@ -5,7 +5,8 @@
     python -m bench.load --size 1m --stores oxigraph --old-ref bb04111
 
 For each store and each path, on a fresh server (127.0.0.1, a folder of its own): the target graphs are first
-filled with an "old" version of the build (its asserted graph less its last 1,000 triples), then `ksst load`
+filled with an "old" version of the build (its asserted graph less its last 1,000 triples; not for the row of a
+first load, into empty graphs), then `ksst load`
 runs in a subprocess (wall time, start-up and the final counts included) while a reader counts the asserted
 target over and over; afterwards the three graphs are counted against the build and the temporary graphs
 looked for. A reader count other than the old or the new one means a reader saw a half-replaced graph.
@@ -39,6 +40,7 @@ from ksst_kg.remote import Client, credentials_for, endpoints_for
 from tests.virtuoso import VirtuosoServer, free_port, virtuoso_missing
 
 DEFAULT_OLD_REF = "bb04111"  # the last commit with the previous `ksst load`
+FIRST = "ours, first load"  # the path of a load into a fresh server (no graphs to replace)
 TARGETS_S = {"oxigraph": 15.0, "virtuoso": 30.0}  # the targets at 1M, ours
 BEGIN = "<!-- bench.load {size}: begin -->"
 END = "<!-- bench.load {size}: end -->"
@@ -179,7 +181,7 @@ class Reader(threading.Thread):
 
 def one_run(target: Target, path: str, build: Path, graphs: dict[str, remote.GraphData], old_src: Path,
             read: bool = True) -> Run:
-    old_count = set_old(target, graphs)
+    old_count = 0 if path == FIRST else set_old(target, graphs)
     new_count = graphs["asserted"].count
     reader = Reader(target.admin, remote.target_graphs()["asserted"])
     if read:
@@ -214,7 +216,7 @@ def one_run(target: Target, path: str, build: Path, graphs: dict[str, remote.Gra
 def bench(build: Path, stores: list[str], runs: int, old_src: Path, workdir: Path) -> list[Run]:
     graphs = remote.graph_data(build)
     out: list[Run] = []
-    plan = [("ours", runs), ("old", 2 if runs > 1 else 1)]
+    plan = [("ours", runs), (FIRST, 1), ("old", 2 if runs > 1 else 1)]
     for store in stores:
         for path, n in plan:
             for i in range(n):
@@ -242,7 +244,8 @@ def table(size: str, build: Path, results: list[Run], old_ref: str) -> str:
              f"{time.strftime('%Y-%m-%d')} on commit {git_commit()}; {machine().get('cpu', '')}; 1-minute load "
              f"averages at the starts of the loads {min(r.load_avg for r in results):.1f} to "
              f"{max(r.load_avg for r in results):.1f} (other work shared the 2 cores). Each load replaces graphs that "
-             f"hold an older version (the asserted graph less 1,000 triples); in the first run of each row a reader "
+             f"hold an older version (the asserted graph less 1,000 triples), except the first load's, into a fresh "
+             f"server; in the first run of each row a reader "
              f"counts the asserted graph every 50 ms meanwhile (which slows the load on 2 cores), the others are "
              f"timed alone: the wall time is their median.", "",
              "| store | path | wall (median) | runs | counts after | temporary graphs left | reader saw half a graph |",
@@ -257,7 +260,8 @@ def table(size: str, build: Path, results: list[Run], old_ref: str) -> str:
                              + (" (with the reader)" if r.read else "") for r in rs)
             partial = sum(sum(r.reader_partial.values()) for r in rs if r.read)
             polls = sum(r.reader_polls for r in rs if r.read)
-            label = {"ours": "`ksst load` (this commit)", "old": f"`ksst load` of {old_ref}"}.get(
+            label = {"ours": "`ksst load` (this commit)", "old": f"`ksst load` of {old_ref}",
+                     FIRST: "`ksst load` (this commit), a first load into empty graphs"}.get(
                 path, f"`ksst load` of {old_ref} through the anonymous /sparql")
             lines.append(f"| {store} | {label} | {wall} | {runs} | "
                          f"{'as built' if all(r.counts_ok for r in rs if r.ok) and ok else 'WRONG' if ok else '-'} | "

@@ -51,6 +51,22 @@ def assert_holds_the_build(server: Oxigraph, build: Path, targets: dict[str, str
         assert server.triples(iri) == local_triples(build, name)
 
 
+def test_a_first_load_into_oxigraph_sends_every_graph_in_one_request(tmp_path: Path,
+                                                                      tiny_build: Path) -> None:  # noqa: F811
+    """Into empty target graphs Oxigraph gets one POST of N-Quads (one transaction, and no temporary graph);
+    a target that holds anything makes it a reload (differences, temporary graphs and the one update)."""
+    with running_oxigraph(tmp_path / "fresh") as server:
+        report = remote.load(tiny_build, Client(endpoints_for(server.query)))
+        assert report.notes == ["the target graphs were empty: all of them sent in one transaction"]
+        assert report.replaced == THREE and report.ok
+        assert_holds_the_build(server, tiny_build)
+        client = Client(endpoints_for(server.query))
+        client.update(f"DROP GRAPH <{GRAPH_ASSERTED}> ; DROP GRAPH <{GRAPH_INFERRED}>")
+        report = remote.load(tiny_build, client)
+        assert f"{GRAPH_ASSERTED}: 0 triples removed, {tiny_counts()[GRAPH_ASSERTED]} added" in report.notes
+        assert_holds_the_build(server, tiny_build)
+
+
 def test_load_with_the_graph_store_protocol(oxigraph: Oxigraph, tiny_build: Path) -> None:  # noqa: F811
     result = ksst_load("--endpoint", oxigraph.query, "--out", str(tiny_build))
     assert result.exit_code == 0, result.output
@@ -128,7 +144,10 @@ def test_a_failed_update_load_leaves_the_old_graphs(oxigraph: Oxigraph, tiny_bui
 
 
 def test_counts_that_differ_fail_the_load(oxigraph: Oxigraph, tiny_build: Path, tmp_path: Path) -> None:  # noqa: F811
-    # the graphs go to one server, the counting asks another: the store seems to have lost them
+    # the graphs go to one server, the counting asks another: the store seems to have lost them (the targets
+    # hold something, so that this is not a first load, whose one transaction is only counted at the end)
+    for iri in THREE:
+        Client(endpoints_for(oxigraph.query)).put_graph(iri, b"<http://x/old> <http://x/p> \"kept\" .\n")
     with running_oxigraph(tmp_path / "other") as other:
         result = ksst_load("--endpoint", other.query, "--store-endpoint", oxigraph.store, "--out", str(tiny_build))
     assert result.exit_code == 3  # a store failed
@@ -203,9 +222,13 @@ def test_load_into_a_store_behind_authentication(oxigraph: Oxigraph, tiny_build:
                            "--out", str(tiny_build), *extra)
         assert result.exit_code == 0, result.output
         assert "DIFFERS" not in result.stdout
-        # probe, leftovers (on a connection of its own, with its own probe), 3 POSTs (and the probes of two more
-        # connections) or 3 INSERT DATA, 3 counts of the uploads, the MOVEs, 3 counts: all of them got through
-        assert proxy.accepted == 1 + 2 + (3 if "--no-gsp" in extra else 3 + 2) + 3 + 1 + 3
+        # probe, leftovers (on a connection of its own, with its own probe), 3 POSTs (and the probes of the two
+        # more connections, each made when it first has a piece to send: the pieces come as the build is read)
+        # or 3 INSERT DATA, 3 counts of the uploads, the MOVEs, 3 counts: all of them got through
+        if "--no-gsp" in extra:
+            assert proxy.accepted == 1 + 2 + 3 + 3 + 1 + 3
+        else:
+            assert 1 + 2 + 3 + 3 + 1 + 3 < proxy.accepted <= 1 + 2 + 3 + 2 + 3 + 1 + 3  # 1 or 2 probes
         sent = [a for a in proxy.authorizations if a is not None]
         assert len(sent) == proxy.accepted and all(a.startswith(scheme.capitalize() + " ") for a in sent)
         if scheme == "digest":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import threading
 import urllib.parse
 
 import pytest
@@ -110,6 +112,32 @@ def test_batches_never_split_triples_linked_by_blank_nodes() -> None:
                     if isinstance(node, BlankNode):
                         assert where.setdefault(node, i) == i
     assert all(len(b) <= 2 for b in bnode_safe_batches([t for t in triples if "_:" not in str(t)], 2))
+
+
+@pytest.mark.parametrize("lines", [1, 7, 100, 1_000_000])
+def test_a_dump_is_cut_into_pieces_as_it_comes(tiny_build, lines: int) -> None:  # noqa: F811
+    """`ksst load` sends pieces while the build is still read: they hold every triple of each graph once, a
+    graph of at most `lines` triples in one piece, triples linked by blank nodes together (and only those
+    pieces are not sent again after a lost answer)."""
+    emitted: list[tuple[str, remote.loader.Piece]] = []
+    graphs = remote.graph_data(tiny_build, lambda name: remote.loader.Cutter(
+        name, lines, lambda n, piece: emitted.append((n, piece)), threading.Event()))
+    assert graphs == remote.graph_data(tiny_build)
+    bnodes_in: dict[bytes, int] = {}
+    for name, graph in graphs.items():
+        mine = [piece for n, piece in emitted if n == name]
+        if graph.count <= lines:
+            assert [(p.body, p.count, p.repeatable) for p in mine] == [(graph.body, graph.count,
+                                                                        not graph.blank_nodes)]
+        sent = [line for piece in mine for line in piece.body.splitlines()]
+        assert sorted(re.sub(rb"_:\w+", b"_:b", line) for line in sent) == \
+            sorted(re.sub(rb"_:\w+", b"_:b", line) for line in graph.body.splitlines())
+        for i, piece in enumerate(mine):
+            labels = set(re.findall(rb"_:\w+", piece.body))
+            assert piece.repeatable == (not labels) and piece.count == len(piece.body.splitlines())
+            for label in labels:
+                assert bnodes_in.setdefault(name.encode() + label, i) == i
+    assert any(graph.blank_nodes for graph in graphs.values())
 
 
 # ------------------------------------------------------------------------------- against real Oxigraph

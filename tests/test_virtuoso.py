@@ -141,14 +141,15 @@ def fresh_oxigraph(tmp_path: Path) -> Iterator[Oxigraph]:
 
 @pytest.mark.parametrize("store", [
     pytest.param("virtuoso", marks=pytest.mark.xfail(
-        reason="Virtuoso 7.2 runs the MOVEs in one transaction (all or nothing), but its SPARQL readers, at its "
-               "default isolation (read committed), can see a graph half moved while that transaction runs; "
-               "see docs/triplestores.md", strict=False)),
-    "oxigraph"])
+        reason="Virtuoso 7.2 runs the MOVEs in one transaction (all or nothing), but its SPARQL readers see rows "
+               "of that transaction before it commits (at DefaultIsolation 2 and 4 alike; at 8 the MOVE "
+               "deadlocks), so they can see a graph half moved; see docs/triplestores.md", strict=False)),
+    "oxigraph", "oxigraph, a first load"])
 def test_a_reader_sees_the_old_set_or_the_new_set(store: str, request: pytest.FixtureRequest, built: BuildResult,
                                                   tiny_build: Path) -> None:  # noqa: F811
     """While a load replaces the tiny build's graphs by the test data's, a reader counting the three graphs in
-    one query sees either the tiny build's counts or the test data's, never a mix."""
+    one query sees either the tiny build's counts or the test data's, never a mix; in a first load (into
+    Oxigraph: one transactional POST of every graph), no graphs or all of them."""
     if store == "virtuoso":
         v: VirtuosoServer = request.getfixturevalue("virtuoso")
         client, load = client_for(v), (lambda build: load_into(v, build))
@@ -156,8 +157,11 @@ def test_a_reader_sees_the_old_set_or_the_new_set(store: str, request: pytest.Fi
         o: Oxigraph = request.getfixturevalue("fresh_oxigraph")
         client = Client(endpoints_for(o.query))
         load = (lambda build: ksst("load", "--endpoint", o.query, "--out", str(build)))  # noqa: E731
-    assert load(tiny_build).exit_code == 0
-    old = tuple(tiny_counts()[iri] for iri in TARGETS.values())
+    if store.endswith("a first load"):
+        old = (0, 0, 0)
+    else:
+        assert load(tiny_build).exit_code == 0
+        old = tuple(tiny_counts()[iri] for iri in TARGETS.values())
     new = tuple(build_counts(built.out_dir)[name] for name in TARGETS)
     query = "SELECT " + " ".join(f"?n{i}" for i in range(3)) + " WHERE { " + " ".join(
         f"{{ SELECT (COUNT(*) AS ?n{i}) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} }}"

@@ -95,9 +95,9 @@ def load_cmd(endpoint: str, update_endpoint: str | None, store_endpoint: str | N
              batch_size: int, out_dir: Path, quiet: bool) -> None:
     """Load the built graphs (asserted, inferred, ontology) into a SPARQL 1.1 store, replacing them there.
 
-    Uses the Graph Store Protocol (one PUT per graph), or SPARQL Update where the store has none. Then
-    counts the triples of each graph in the store and compares them with the build: exits non-zero if
-    they differ.
+    Uses the Graph Store Protocol, or SPARQL Update where the store has none, and replaces the three
+    graphs at once (docs/triplestores.md says how, store by store). Then counts the triples of each graph
+    in the store and compares them with the build: exits non-zero if they differ.
     """
     if user is not None and password is None:
         password = ask_password(user)

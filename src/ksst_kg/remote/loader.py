@@ -14,6 +14,10 @@ replaced at once, so that a reader sees the old set or the new set and never a m
    one transaction, so readers see the three graphs change together.
 6. The targets are counted, for the report beside the build's counts.
 
+Into Oxigraph, the target graphs are read first: a graph that differs a little is changed by its differences in
+the update of step 5 (no upload); when all the targets are empty (a first load), every graph goes in one
+transactional POST of N-Quads instead of steps 3-5 (Oxigraph copies a MOVE of a million triples for minutes).
+
 Whatever fails, the error says what was and was not replaced, and the temporary graphs are dropped.
 """
 
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
+import queue
 import re
 import threading
 import time
@@ -30,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
@@ -105,19 +111,122 @@ class GraphData:
         return [q.triple for q in parse(self.body, format=RdfFormat.N_TRIPLES)]
 
 
-def graph_data(build_dir: Path) -> dict[str, GraphData]:
+def graph_data(build_dir: Path, cutter: Callable[[str], Cutter] | None = None) -> dict[str, GraphData]:
     """The asserted, inferred and ontology graphs of a build, dumped from its embedded store (held while read,
-    so a build meanwhile cannot remove it)."""
+    so a build meanwhile cannot remove it); through `cutter(name)`, which sends pieces off as they come."""
     out: dict[str, GraphData] = {}
     with reading(Path(build_dir)) as folder:
         store = open_build_store(folder / "store")
         try:
             for name, iri in LOCAL_GRAPHS.items():
-                body = store.dump(format=RdfFormat.N_TRIPLES, from_graph=NamedNode(iri)) or b""
-                out[name] = GraphData(name, body, body.count(b"\n"), _has_blank_nodes(body))
+                if cutter is None:
+                    body = store.dump(format=RdfFormat.N_TRIPLES, from_graph=NamedNode(iri)) or b""
+                    out[name] = GraphData(name, body, body.count(b"\n"), _has_blank_nodes(body))
+                else:
+                    sink = cutter(name)  # a file-like object: write and flush are all dump uses
+                    store.dump(cast(IO[bytes], sink), format=RdfFormat.N_TRIPLES, from_graph=NamedNode(iri))
+                    out[name] = sink.close()
         finally:
             del store
     return out
+
+
+class Cancelled(Exception):
+    """Raised into a dump whose pieces nobody will send (the load failed meanwhile)."""
+
+
+class Cutter:
+    """Where `Store.dump` writes one graph: the N-Triples are kept whole and, as they come, cut into pieces of
+    about `lines` triples for `emit`. Lines with a blank node are held back and sent at the end, each group of
+    triples linked by blank nodes in one piece (a blank node sent in two requests becomes two)."""
+
+    def __init__(self, name: str, lines: int, emit: Callable[[str, Piece], None], cancelled: threading.Event):
+        self.name, self.lines, self.emit, self.cancelled = name, lines, emit, cancelled
+        self.parts: list[bytes] = []
+        self.pending = bytearray()
+        self.pending_lines = 0
+        self.held: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        if self.cancelled.is_set():
+            raise Cancelled
+        self.parts.append(bytes(data))
+        self.pending += data
+        self.pending_lines += data.count(b"\n")
+        if self.pending_lines > self.lines:  # (so a graph of `lines` triples or fewer is cut at close only)
+            self._cut(len(self.pending) if self.pending.endswith(b"\n") else self.pending.rfind(b"\n") + 1)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def _cut(self, end: int) -> None:
+        chunk = bytes(self.pending[:end])
+        del self.pending[:end]
+        self.pending_lines = self.pending.count(b"\n")
+        if b"_:" in chunk:
+            lines = chunk.splitlines(keepends=True)
+            self.held += [line for line in lines if b"_:" in line]
+            chunk = b"".join(line for line in lines if b"_:" not in line)
+        if chunk:
+            self.emit(self.name, Piece(chunk, chunk.count(b"\n"), True))
+
+    def close(self) -> GraphData:
+        """The rest (a graph of at most `lines` triples in one piece; else the last piece, then the held lines);
+        the whole graph."""
+        body = b"".join(self.parts)
+        graph = GraphData(self.name, body, body.count(b"\n"), _has_blank_nodes(body))
+        if graph.count <= self.lines:  # nothing sent yet
+            if graph.count:
+                self.emit(self.name, Piece(body, graph.count, not graph.blank_nodes))
+            return graph
+        self._cut(len(self.pending))
+        if self.held:
+            held = GraphData(self.name, b"".join(self.held), len(self.held), True)
+            for batch in bnode_safe_batches(held.triples(), self.lines):
+                self.emit(self.name, Piece(ntriples(batch), len(batch), not any(_has_blank(t) for t in batch)))
+        return graph
+
+
+class PieceStream:
+    """The build's graphs dumped on a thread of their own and cut into pieces as they come, so that the first
+    pieces are on their way while the rest is still read (a dump of a million triples takes seconds)."""
+
+    def __init__(self, build_dir: Path, lines: int):
+        self._queue: queue.Queue[tuple[str, Piece] | None] = queue.Queue()
+        self._cancelled = threading.Event()
+        self._error: BaseException | None = None
+        self._graphs: dict[str, GraphData] = {}
+        self._thread = threading.Thread(target=self._dump, args=(build_dir, lines), name="ksst-dump", daemon=True)
+        self._thread.start()
+
+    def _dump(self, build_dir: Path, lines: int) -> None:
+        def emit(name: str, piece: Piece) -> None:
+            self._queue.put((name, piece))
+
+        try:
+            self._graphs = graph_data(build_dir, lambda name: Cutter(name, lines, emit, self._cancelled))
+        except BaseException as exc:  # handed to whoever reads the pieces or the graphs
+            self._error = exc
+        finally:
+            self._queue.put(None)
+
+    def __iter__(self) -> Iterator[tuple[str, Piece]]:
+        while (item := self._queue.get()) is not None:
+            yield item
+        self._queue.put(None)  # for the next reader
+        self.graphs()
+
+    def graphs(self) -> dict[str, GraphData]:
+        """Every graph, whole (after the dump)."""
+        self._thread.join()
+        if self._error is not None and not isinstance(self._error, Cancelled):
+            raise self._error
+        return self._graphs
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        self._thread.join()
 
 
 def local_graphs(build_dir: Path) -> dict[str, list[Triple]]:
@@ -342,6 +451,19 @@ class Client:
                 raise GraphStoreUnavailable(str(exc), exc.status) from None
             raise
 
+    def send_dataset(self, body: bytes) -> None:
+        """POST N-Quads to the Graph Store's dataset (no `graph` parameter): Oxigraph adds them in one
+        transaction. Not repeated: its blank nodes would arrive twice."""
+        assert self.endpoints.store is not None
+        try:
+            self.http.request("POST", self.endpoints.store, data=body, what="dataset upload",
+                              headers={"Content-Type": "application/n-quads"}, option="--store-endpoint",
+                              retry=False)
+        except RemoteError as exc:
+            if exc.status in NO_GSP_STATUSES:
+                raise GraphStoreUnavailable(str(exc), exc.status) from None
+            raise
+
     def put_graph(self, graph: str, body: bytes) -> None:
         """Replace `graph` by `body` in one request."""
         self.send_graph("PUT", graph, body)
@@ -380,51 +502,78 @@ def load(build_dir: Path, client: Client, *, graph_base: str | None = None, batc
             notify(text)
 
     client.probe()
-    with ThreadPoolExecutor(2) as pool:
-        # while ours are dumped: the temporary graphs earlier loads left, and (Oxigraph) the graphs as the store
-        # holds them, to replace them by their differences; each on a connection of its own
-        left = pool.submit(_leftovers, client, f"{TEMPORARY}{load_key(targets)}:")
-        current = pool.submit(_current_graphs, client, targets) if client.kind == "oxigraph" else None
-        graphs = graph_data(build_dir)
-        stored = current.result() if current is not None else None
-        leftovers = left.result()
-    if leftovers:
-        client.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers), retry=True)
-        note(f"removed {len(leftovers)} temporary graph(s) left by an earlier load of these graphs that did not "
-             f"finish ({', '.join(leftovers)})")
+    # into a store other than Oxigraph, the pieces go out while the build's graphs are still being dumped
+    stream = PieceStream(build_dir, chunk_lines) if client.kind != "oxigraph" and client.endpoints.store else None
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            # while ours are dumped: the temporary graphs earlier loads left, and (Oxigraph) the graphs as the
+            # store holds them, to replace them by their differences; each on a connection of its own
+            left = pool.submit(_leftovers, client, f"{TEMPORARY}{load_key(targets)}:")
+            current = pool.submit(_current_graphs, client, targets) if client.kind == "oxigraph" else None
+            graphs = graph_data(build_dir) if stream is None else {}
+            stored = current.result() if current is not None else None
+            leftovers = left.result()
+        if leftovers:
+            client.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers), retry=True)
+            note(f"removed {len(leftovers)} temporary graph(s) left by an earlier load of these graphs that did "
+                 f"not finish ({', '.join(leftovers)})")
+    except BaseException:
+        if stream is not None:
+            stream.cancel()
+        raise
     temporary = temporary_graphs(targets)
-    progress.start(sum(g.count for g in graphs.values()))
+    progress.start(sum(g.count for g in graphs.values()) if stream is None else expected_count(build_dir))
     moving = False
     changes: dict[str, Changes] = {}
     try:
-        if stored is not None:
-            changes = differences(graphs, stored)
-            for name, change in changes.items():
-                progress.advance(graphs[name].count)
-                report.notes.append(f"{targets[name]}: {len(change.removed)} triples removed, "
-                                    f"{len(change.added)} added")
-        rest = {name: g for name, g in graphs.items() if name not in changes}
-        if client.endpoints.store is not None:
-            try:
-                _upload_gsp(client, rest, temporary, progress, chunk_lines)
+        if stored is not None and not any(stored.values()):
+            # a first load: one transaction puts all of them in place (steps 3 to 5 at once)
+            changes = {name: Changes([], []) for name in GRAPH_NAMES}
+            progress.stage("POST the graphs in one transaction")
+            moving = True
+            if _send_all(client, graphs, targets):
+                progress.advance(sum(g.count for g in graphs.values()))
                 report.method = "Graph Store Protocol"
-            except GraphStoreUnavailable as exc:
-                note(f"no Graph Store Protocol at {client.endpoints.store} (HTTP {exc.status}); "
-                     f"loading with SPARQL Update at {client.endpoints.update}")
-                progress.start(sum(g.count for g in graphs.values()))
+                report.notes.append("the target graphs were empty: all of them sent in one transaction")
+            else:  # the GETs' 404s meant no Graph Store here, not empty graphs
+                changes, moving, stored = {}, False, None
         if not report.method:
-            size = _upload_update(client, rest, temporary, progress, batch_size)
-            report.method = "SPARQL Update"
-            if size < batch_size:
-                note(f"the store refused INSERT DATA requests of {batch_size} triples as too large; sent "
-                     f"{size} at a time")
-        progress.stage("checking the uploaded graphs")
-        _check_uploaded(client, rest, temporary)
-        progress.stage("replacing the graphs")
-        moving = True
-        _replace(client, replace_update(graphs, temporary, targets, changes))
+            if stored is not None:
+                changes = differences(graphs, stored)
+                for name, change in changes.items():
+                    progress.advance(graphs[name].count)
+                    report.notes.append(f"{targets[name]}: {len(change.removed)} triples removed, "
+                                        f"{len(change.added)} added")
+            if client.endpoints.store is not None:
+                try:
+                    if stream is None:
+                        _upload_gsp(client, {n: g for n, g in graphs.items() if n not in changes}, temporary,
+                                    progress, chunk_lines)
+                    else:
+                        _send_pieces(client, iter(stream), temporary, progress)
+                    report.method = "Graph Store Protocol"
+                except GraphStoreUnavailable as exc:
+                    note(f"no Graph Store Protocol at {client.endpoints.store} (HTTP {exc.status}); "
+                         f"loading with SPARQL Update at {client.endpoints.update}")
+                    progress.start(expected_count(build_dir))
+                if stream is not None:
+                    graphs = stream.graphs()
+            rest = {name: g for name, g in graphs.items() if name not in changes}
+            if not report.method:
+                size = _upload_update(client, rest, temporary, progress, batch_size)
+                report.method = "SPARQL Update"
+                if size < batch_size:
+                    note(f"the store refused INSERT DATA requests of {batch_size} triples as too large; sent "
+                         f"{size} at a time")
+            progress.stage("checking the uploaded graphs")
+            _check_uploaded(client, rest, temporary)
+            progress.stage("replacing the graphs")
+            moving = True
+            _replace(client, replace_update(graphs, temporary, targets, changes))
         report.replaced = [targets[n] for n in GRAPH_NAMES]
     except BaseException as exc:
+        if stream is not None:
+            stream.cancel()
         answered = isinstance(exc, RemoteError) and exc.status is not None  # the store refused it: none of it ran
         state = _what_was_replaced(client, graphs, temporary, targets, changes) if moving and not answered else None
         with contextlib.suppress(RemoteError):  # best effort: the error that matters is the first one
@@ -484,6 +633,32 @@ def _current_graphs(client: Client, targets: dict[str, str]) -> dict[str, bytes]
         return None  # the load itself will say what is wrong with the store
     finally:
         other.http.close()
+
+
+def nquads(graphs: dict[str, GraphData], targets: dict[str, str]) -> bytes:
+    """The build's graphs as one N-Quads document, each triple in its target graph (an N-Triples line ends in
+    " .": the graph name goes before it; a line break inside a literal is always escaped)."""
+    return b"".join(graphs[n].body.replace(b" .\n", f" <{targets[n]}> .\n".encode()) for n in GRAPH_NAMES)
+
+
+def _send_all(client: Client, graphs: dict[str, GraphData], targets: dict[str, str]) -> bool:
+    """Every graph in one transactional POST (a first load into Oxigraph); False where the URL has no Graph
+    Store Protocol after all (its GET answered 404 for every graph)."""
+    try:
+        client.send_dataset(nquads(graphs, targets))
+    except GraphStoreUnavailable:
+        return False
+    return True
+
+
+def expected_count(build_dir: Path) -> int:
+    """About how many triples a load sends, before the graphs are dumped: the build summary's asserted and
+    inferred triples (the ontology's thousand or so are left out); 0 where there is no summary."""
+    try:
+        summary = json.loads((Path(build_dir) / "summary.json").read_text(encoding="utf-8"))
+        return int(summary["asserted_triples"]) + int(summary["inferred_triples"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
 
 
 def _has_blank_nodes(ntriples: bytes) -> bool:
@@ -584,10 +759,9 @@ def _check_uploaded(client: Client, graphs: dict[str, GraphData], temporary: dic
 
 
 def _upload_gsp(client: Client, graphs: dict[str, GraphData], temporary: dict[str, str], progress: LoadProgress,
-                chunk_lines: int, connections: int = 2) -> None:
+                chunk_lines: int) -> None:
     """POST each graph into its temporary graph: the whole graph to Oxigraph's bulk loader; to other stores in
-    pieces of `chunk_lines` triples over `connections` connections at once (Virtuoso takes two streams of 100,000
-    triples nearly twice as fast as one)."""
+    pieces of `chunk_lines` triples (see `_send_pieces`)."""
     bulk = client.kind == "oxigraph"  # (small graphs go in transactions: the bulk loader has a fixed cost of seconds)
     work: list[tuple[str, Piece]] = []
     for name in GRAPH_NAMES:
@@ -596,16 +770,24 @@ def _upload_gsp(client: Client, graphs: dict[str, GraphData], temporary: dict[st
             continue
         lines = graph.count if bulk and not graph.blank_nodes else chunk_lines
         work += [(name, piece) for piece in pieces(graph, lines)]
-    if not work:
+    _send_pieces(client, iter(work), temporary, progress, bulk=bulk)
+
+
+def _send_pieces(client: Client, work: Iterator[tuple[str, Piece]], temporary: dict[str, str],
+                 progress: LoadProgress, *, bulk: bool = False, connections: int = 2) -> None:
+    """POST the pieces into their temporary graphs, the first alone (it tells whether there is a Graph Store
+    Protocol), the rest over `connections` connections at once (Virtuoso takes two streams of 100,000 triples
+    nearly twice as fast as one); to Oxigraph's bulk loader one at a time."""
+    first = next(work, None)
+    if first is None:
         return
-    progress.stage("POST " + ", ".join(dict.fromkeys(name for name, _ in work)) + " graphs")
-    first_name, first = work[0]
-    client.send_graph("POST", temporary[first_name], first.body, bulk=bulk and first.count >= BULK_LINES,
-                      retry=first.repeatable)  # the first alone: it tells whether there is a Graph Store Protocol
-    progress.advance(first.count)
-    rest = work[1:]
-    if connections <= 1 or len(rest) <= 1 or bulk:
-        for name, piece in rest:
+    progress.stage("POST the graphs")
+    name, piece = first
+    client.send_graph("POST", temporary[name], piece.body, bulk=bulk and piece.count >= BULK_LINES,
+                      retry=piece.repeatable)
+    progress.advance(piece.count)
+    if connections <= 1 or bulk:
+        for name, piece in work:
             client.send_graph("POST", temporary[name], piece.body, bulk=bulk and piece.count >= BULK_LINES,
                               retry=piece.repeatable)
             progress.advance(piece.count)
@@ -613,17 +795,22 @@ def _upload_gsp(client: Client, graphs: dict[str, GraphData], temporary: dict[st
     lock = threading.Lock()
     # clients of their own: digest authentication keeps its nonce per thread, and each warms up in its own
     clients = [client.parallel() for _ in range(connections)]
-    queue = deque(rest)
+
+    failed = threading.Event()
 
     def worker(c: Client) -> None:
-        while True:
+        while not failed.is_set():
+            with lock:  # one reader of `work` at a time (it may be a generator fed by the dump)
+                item = next(work, None)
+            if item is None:
+                return
+            try:
+                c.send_graph("POST", temporary[item[0]], item[1].body, retry=item[1].repeatable)
+            except BaseException:
+                failed.set()  # the other connection stops too
+                raise
             with lock:
-                if not queue:
-                    return
-                name, piece = queue.popleft()
-            c.send_graph("POST", temporary[name], piece.body, retry=piece.repeatable)
-            with lock:
-                progress.advance(piece.count)
+                progress.advance(item[1].count)
 
     try:
         with ThreadPoolExecutor(len(clients)) as pool:
