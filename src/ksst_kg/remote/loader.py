@@ -440,25 +440,22 @@ class Client:
 
     def send_graph(self, method: str, graph: str, body: bytes, *, bulk: bool = False, retry: bool = True) -> None:
         """PUT (replace) or POST (add to) `graph` by the Graph Store Protocol: N-Triples sent as Turtle, which
-        every store reads. A URL without the protocol raises GraphStoreUnavailable."""
+        every store reads."""
         url, params = self._graph_url(graph, bulk=bulk)
-        try:
-            self.http.request(method, url, data=body, params=params, what="graph upload",
-                              headers={"Content-Type": "text/turtle; charset=utf-8"}, option="--store-endpoint",
-                              retry=retry)
-        except RemoteError as exc:
-            if exc.status in NO_GSP_STATUSES:
-                raise GraphStoreUnavailable(str(exc), exc.status) from None
-            raise
+        self._graph_store(method, url, params, body, "text/turtle; charset=utf-8", "graph upload", retry)
 
     def send_dataset(self, body: bytes) -> None:
         """POST N-Quads to the Graph Store's dataset (no `graph` parameter): Oxigraph adds them in one
         transaction. Not repeated: its blank nodes would arrive twice."""
         assert self.endpoints.store is not None
+        self._graph_store("POST", self.endpoints.store, [], body, "application/n-quads", "dataset upload", False)
+
+    def _graph_store(self, method: str, url: str, params: list[tuple[str, str]], body: bytes, media_type: str,
+                     what: str, retry: bool) -> None:
+        """One Graph Store Protocol request; a URL without the protocol raises GraphStoreUnavailable."""
         try:
-            self.http.request("POST", self.endpoints.store, data=body, what="dataset upload",
-                              headers={"Content-Type": "application/n-quads"}, option="--store-endpoint",
-                              retry=False)
+            self.http.request(method, url, data=body, params=params, what=what, headers={"Content-Type": media_type},
+                              option="--store-endpoint", retry=retry)
         except RemoteError as exc:
             if exc.status in NO_GSP_STATUSES:
                 raise GraphStoreUnavailable(str(exc), exc.status) from None
