@@ -23,8 +23,6 @@ holds are removed by the next build, under the builder's lock.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
 import fcntl
 import os
 import re
@@ -35,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import BuildBusy, NoBuild, UsageError
+from .files import rename_exchange
 
 POLL = 0.1  # seconds between two tries of a busy lock
 RETRIES = 50  # tries of a lock whose file or folder was replaced under us (each is a rare race)
@@ -179,29 +178,12 @@ def publish(tmp: Path, out: Path) -> None:
 def _exchange(link: Path, folder: Path) -> Path:
     """Put `link` where the plain folder `folder` is; the path the folder is at afterwards."""
     old = _sibling(folder, "old")
-    if _rename_exchange(link, folder):
+    if rename_exchange(link, folder):
         link.rename(old)  # `link` now names the old folder
         return old
     folder.rename(old)  # no atomic exchange here: two renames, only on the first build over a plain folder
     os.replace(link, folder)
     return old
-
-
-def _rename_exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux `renameat2` with RENAME_EXCHANGE); False where that is not available."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
-        return False
-    raise OSError(code, os.strerror(code), str(b))
 
 
 def _sync(folder: Path) -> None:

@@ -27,9 +27,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from pyoxigraph import NamedNode, Store
 
-from ..core.builds import _rename_exchange, reading  # the exchange that publishes builds, for sites alike
+from ..core.builds import reading
 from ..core.errors import UsageError
-from ..core.files import default_mode
+from ..core.files import default_mode, rename_exchange
 from ..core.rdf import open_build_store
 from . import charts
 from . import vocab as V
@@ -470,7 +470,7 @@ def write_tree(site_dir: Path, files: Mapping[str, bytes]) -> None:
         for rel, data in files.items():
             (tmp / rel).write_bytes(data)
         old = None
-        if site_dir.exists() and _rename_exchange(tmp, site_dir):
+        if site_dir.exists() and rename_exchange(tmp, site_dir):
             old = tmp  # the previous site, swapped out in one step: a reader never finds no site
         elif site_dir.exists():  # no atomic exchange on this system: two renames, the second undone on failure
             old = Path(tempfile.mkdtemp(dir=site_dir.parent, prefix=f".{site_dir.name}.old-"))
