@@ -108,6 +108,17 @@ def test_falls_back_to_sparql_update_where_there_is_no_graph_store(oxigraph: Oxi
     assert_holds_the_build(oxigraph, tiny_build)
 
 
+def test_falls_back_while_the_build_is_still_being_read(oxigraph: Oxigraph, tiny_build: Path) -> None:  # noqa: F811
+    """Into a store other than Oxigraph (here one behind a proxy, which hides the server's name) the pieces go
+    out while the build is read; when the first finds no Graph Store, the load goes on with SPARQL Update."""
+    with auth_server("basic", upstream=oxigraph.base) as proxy:
+        result = ksst_load("--endpoint", proxy.base + "/query", "--user", "dba", "--password", "s3cret",
+                           "--store-endpoint", proxy.base + "/no-such-store", "--out", str(tiny_build))
+    assert result.exit_code == 0, result.output
+    assert "no Graph Store Protocol at" in result.stderr and "with the SPARQL Update" in result.stdout
+    assert_holds_the_build(oxigraph, tiny_build)
+
+
 def test_graph_option_names_the_graphs(oxigraph: Oxigraph, tiny_build: Path) -> None:  # noqa: F811
     base = "http://example.org/ksst"
     for extra in ((), ("--no-gsp",)):
