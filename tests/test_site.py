@@ -38,6 +38,8 @@ from ksst_kg.cli import main
 from ksst_kg.core.namespaces import BASE, GRAPH_ASSERTED, GRAPH_INFERRED, GRAPH_ONTOLOGY, KG, KSST, RDF, XSD
 from ksst_kg.site import BuildPages, SitePages, Sources, write_site
 from ksst_kg.site.build import MARKER, write_tree
+from ksst_kg.site.negotiate import Answer
+from ksst_kg.site.serving import TRY_AGAIN
 
 from .conftest import DATA, select
 from .dataset import edition_ids
@@ -573,12 +575,22 @@ def test_a_site_that_cannot_be_written_is_said_once(tmp_path: Path) -> None:
         raise UsageError("the disk is full")
 
     notes: list[str] = []
-    pages = BuildPages(out, broken, notes.append)
-    deadline = time.monotonic() + 30
-    while (answer := pages.respond("/editions.html", BROWSER)) is not None and answer[0] == 503:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    now = [0.0]
+    pages = BuildPages(out, broken, notes.append, clock=lambda: now[0])
+
+    def answer_once_written() -> Answer | None:
+        deadline = time.monotonic() + 30
+        while (answer := pages.respond("/editions.html", BROWSER)) is not None and answer[0] == 503:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        return answer
+
+    answer = answer_once_written()
     assert answer is not None and answer[0] == 500 and b"the disk is full" in answer[2]
     assert pages.respond("/countries.html", BROWSER) == answer and len(calls) == 1
     assert len(notes) == 1 and "run `ksst site`" in notes[0]
-    assert pages.prepare() is False and len(calls) == 1  # not tried again
+    now[0] = TRY_AGAIN - 1
+    assert pages.prepare() is False and len(calls) == 1  # not tried again yet
+    now[0] = TRY_AGAIN + 1  # a minute later it is: the cause may have passed
+    assert answer_once_written() == answer and len(calls) == 2
+    assert sum("run `ksst site`" in note for note in notes) == 2

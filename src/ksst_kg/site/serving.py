@@ -14,6 +14,7 @@ imports neither rdflib nor Jinja2; they are loaded the first time a site has to 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from .negotiate import PLAIN, Answer, SitePages
 from .paths import MARKER, ONTOLOGY_FILES, SHAPES_FILES, SITE_DIR
 
 RETRY_AFTER = 2  # seconds a browser waits before it asks again for a page whose site is being written
+TRY_AGAIN = 60.0  # seconds after which a site that could not be written is tried again (the disk was full...)
 
 WRITING_PAGE = b"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
@@ -36,15 +38,17 @@ class BuildPages:
     """`respond(path, accept)` for the server's request threads (thread-safe); `prepare()` once it listens."""
 
     def __init__(self, out: Path, write: Callable[[Path], object],
-                 notify: Callable[[str], None] | None = None) -> None:
+                 notify: Callable[[str], None] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         """`out`: the build folder served; `write(out)`: writes the site of the build published there now
         (`ksst_kg.build_site`); `notify`: told, in one line, when a site is written or could not be."""
         self.out = Path(out)
         self._write = write
         self._notify = notify or (lambda _message: None)
+        self._clock = clock
         self._lock = threading.Lock()
         self._writing: dict[Path, threading.Thread] = {}  # build folders whose site a thread is writing
-        self._failed: dict[Path, str] = {}  # build folders whose site could not be written, and why
+        # build folders whose site could not be written: why, and when (tried again TRY_AGAIN seconds later)
+        self._failed: dict[Path, tuple[str, float]] = {}
 
     def site_of(self, folder: Path) -> Path:
         return folder / SITE_DIR
@@ -84,14 +88,19 @@ class BuildPages:
         with self._lock:
             failed = self._failed.get(folder)
         if failed is not None:
-            return 500, {"Content-Type": PLAIN}, f"The site of this build could not be written: {failed}\n".encode()
+            return 500, {"Content-Type": PLAIN}, (f"The site of this build could not be written: {failed[0]}\n"
+                                                  .encode())
         return 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": str(RETRY_AFTER)}, WRITING_PAGE
 
     def _start(self, folder: Path) -> threading.Thread | None:
-        """The thread writing the site of `folder`, started unless one is at work or an earlier one failed."""
+        """The thread writing the site of `folder`, started unless one is at work or one failed in the last
+        TRY_AGAIN seconds (a failure is said once, not on every request, and a cause that passes is not kept
+        until the server restarts)."""
         with self._lock:
             if folder in self._failed:
-                return None
+                if self._clock() - self._failed[folder][1] < TRY_AGAIN:
+                    return None
+                del self._failed[folder]
             thread = self._writing.get(folder)
             if thread is None:
                 thread = self._writing[folder] = threading.Thread(
@@ -104,7 +113,7 @@ class BuildPages:
             self._write(self.out)
         except Exception as exc:  # reported to the client and the console; the server goes on
             with self._lock:
-                self._failed[folder] = str(exc) or type(exc).__name__
+                self._failed[folder] = (str(exc) or type(exc).__name__, self._clock())
             self._notify(f"the site of the build could not be written: {exc}; run `ksst site` to see why")
         else:
             self._notify(f"wrote the site of the build published at {self.out}")
