@@ -3,12 +3,16 @@ end to end at a tiny size. No timings are asserted: they depend on the machine."
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from bench.generate import generate, parse_size
+from bench.run import KEEP_MARKER
 from ksst_kg import build
+from ksst_kg.query import load_queries
 from ksst_kg.records import load_dataset
 
 from .conftest import DATA, ROOT
@@ -71,3 +75,26 @@ def test_bench_run_end_to_end(tmp_path: Path) -> None:
     assert "**full build**" in report and "load into an Oxigraph server" in report
     assert "failed steps" not in report, report
     assert (tmp_path / "w" / "results.json").is_file()
+
+
+def test_cross_store_end_to_end(tmp_path: Path) -> None:
+    """bench.cross_store at 4k against Oxigraph; Virtuoso made unavailable, so that its skip (with the reason)
+    is what runs here whether or not it is installed, and the test stays quick."""
+    results = tmp_path / "RESULTS.md"
+    results.write_text(f"# Results\n\n{KEEP_MARKER}\n\nkept\n", encoding="utf-8")
+    out = tmp_path / "cross.json"
+    env = dict(os.environ, VIRTUOSO_BIN=str(tmp_path / "no-virtuoso-here"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.cross_store", "--size", "4k", "--stores", "oxigraph,virtuoso", "--workdir",
+         str(tmp_path / "w"), "--json", str(out), "--record", str(results)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["stores"] == ["oxigraph"] and "not installed" in report["skipped"]["virtuoso"]
+    assert [ld["error"] for ld in report["loads"]] == [""]
+    assert {q["query"] for q in report["results"]} == set(load_queries())
+    assert all(q["differences"]["oxigraph"]["same"] for q in report["results"])
+    text = results.read_text(encoding="utf-8")
+    assert "<!-- bench.cross_store 4k: begin -->" in text and "| same on Oxigraph |" in text
+    assert text.index(KEEP_MARKER) < text.index("bench.cross_store 4k") and "kept" in text
