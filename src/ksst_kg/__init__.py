@@ -17,8 +17,7 @@ does not pay for rdflib, pyshacl and owlrl, which only building and validating n
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .core.errors import (
     AuthenticationFailed,
@@ -39,6 +38,7 @@ from .core.errors import (
     ValidationFailed,
     Violation,
 )
+from .core.lazy import lazy_exports
 from .core.version import __version__
 
 if TYPE_CHECKING:
@@ -106,15 +106,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the stage that defines `name` when it is first asked for."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ksst_kg' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -7,8 +7,9 @@ Names are imported on first use: serving the site needs neither rdflib nor Jinja
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .build import SiteResult, Sources, build_site, write_site
@@ -29,15 +30,4 @@ _LAZY = {
 __all__ = ["SITE_DIR", "BuildPages", "SitePages", "SiteResult", "Sources", "build_site", "write_site"]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module that defines `name` when it is first asked for."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ksst_kg.site' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
