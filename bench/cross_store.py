@@ -26,15 +26,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyoxigraph import BlankNode
-
 import ksst_kg
-from bench.load import Target, ensure_build, oxigraph, virtuoso
+from bench.load import Target, ensure_build, log, oxigraph, virtuoso
 from bench.run import BIN, ROOT, git_commit, machine, record_below_kept_line
 from ksst_kg import remote
 from ksst_kg.core.errors import KsstError
 from ksst_kg.query import SavedQuery, load_queries, queries_dir
 from ksst_kg.query.saved import Term
+from tests.compare import Row, rows
 from tests.virtuoso import virtuoso_missing
 
 STORES = ("oxigraph", "virtuoso")
@@ -43,12 +42,7 @@ LOAD_TIMEOUT_S = 900.0  # `ksst load --timeout`: one request of the load
 BEGIN = "<!-- bench.cross_store {size}: begin -->"
 END = "<!-- bench.cross_store {size}: end -->"
 
-Row = tuple[str, ...]
 Ask = Callable[[str, Mapping[str, Term]], ksst_kg.Result]
-
-
-def log(message: str) -> None:
-    print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------------------------------- the queries
@@ -62,17 +56,10 @@ class Case:
 
 
 def cases() -> list[Case]:
-    """Every saved query with its header's defaults, passed explicitly: `bindings({})` does not fill them in
+    """Every saved query with its header's examples, passed explicitly: `bindings({})` does not fill them in
     (a required parameter left out is an error), as in tests/test_cross_store.py."""
-    return [Case(name, q, {p.name: p.default for p in q.params if p.default is not None})
+    return [Case(name, q, q.examples)
             for name, q in sorted(load_queries().items())]
-
-
-def rows(result: ksst_kg.Result) -> list[Row]:
-    """The comparison of tests/test_cross_store.py (its `rows`, not imported: that module is a pytest module with
-    fixtures): each cell as the text of its RDF term, an unbound cell as "", any blank node as "_:b"."""
-    return [tuple("" if row.get(v) is None else "_:b" if isinstance(row[v], BlankNode) else str(row[v])
-                  for v in result.variables) for row in result.rows]
 
 
 @dataclass

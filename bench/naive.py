@@ -135,7 +135,7 @@ def saved_queries(names: list[str] | None = None) -> list[tuple[str, str, dict[s
     for name, q in load_queries().items():
         if names and name not in names:
             continue
-        values = {p.name: p.default for p in q.params if p.default is not None}
+        values = q.examples
         if any(p.required and p.name not in values for p in q.params):
             continue
         out.append((name, inline_terms(q.text, q.bindings(values)), values))

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from pyoxigraph import BlankNode
 
 import ksst_kg
 from ksst_kg import BuildResult, remote
 from ksst_kg.cli import main
 from ksst_kg.query import load_queries, load_query
 
+from .compare import rows
 from .servers import Oxigraph, running_oxigraph, virtuoso  # noqa: F401
 from .virtuoso import VirtuosoServer
 
@@ -42,7 +42,7 @@ def cases() -> list[Any]:
                 params = {k: str(v) for k, v in (case.get("params") or {}).items()}
                 if params not in sets:
                     sets.append(params)
-        defaults = {p.name: p.default for p in query.params if p.default is not None}
+        defaults = query.examples
         if defaults and defaults not in sets:
             sets.append(defaults)
         for params in sets or [{}]:
@@ -70,11 +70,6 @@ def virtuoso_loaded(virtuoso: VirtuosoServer, built: BuildResult) -> VirtuosoSer
     load_into("--endpoint", virtuoso.sparql_auth, "--user", "dba", "--password", virtuoso.password, "--auth",
               "digest", "--out", str(built.out_dir))
     return virtuoso
-
-
-def rows(result: ksst_kg.Result) -> list[tuple[str, ...]]:
-    return [tuple("" if row.get(v) is None else "_:b" if isinstance(row[v], BlankNode) else str(row[v])
-                  for v in result.variables) for row in result.rows]
 
 
 @pytest.mark.parametrize(("name", "params"), cases())

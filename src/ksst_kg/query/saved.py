@@ -194,6 +194,12 @@ class SavedQuery:
     def from_file(cls, path: Path) -> SavedQuery:
         return cls.from_text(path.stem, path.read_text(encoding="utf-8"), path)
 
+    @property
+    def examples(self) -> dict[str, str]:
+        """The header's example value of each parameter that has one (grlc's `defaults`): what tests and benchmarks
+        run the query with. `bindings` never fills them in."""
+        return {p.name: p.default for p in self.params if p.default is not None}
+
     def bindings(self, values: Mapping[str, str]) -> dict[str, NamedNode | Literal]:
         """Variable name → RDF term for the given parameter values; unknown or missing ones are errors."""
         known = {p.name: p for p in self.params}
